@@ -1,0 +1,370 @@
+"""Column names and Parquet schemas of every table leaderlens writes, defined once.
+
+The contracts in DESIGN.md are the public ones (mentions, entities, sentiment,
+cooccurrence); the others are internal tables passed between stages. Every writer goes
+through :func:`write_table`, which checks the columns, casts to the schema, sorts by the
+table's key and writes atomically, so the same input gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table's name, Arrow schema and sort key."""
+
+    name: str
+    schema: pa.Schema
+    key: tuple[str, ...]
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names in contract order."""
+        return list(self.schema.names)
+
+
+POSITION_FIELDS = [
+    pa.field("start", pa.int32(), nullable=False),
+    pa.field("end", pa.int32(), nullable=False),
+    pa.field("raw_start", pa.int32(), nullable=False),
+    pa.field("raw_end", pa.int32(), nullable=False),
+    pa.field("sentence_id", pa.int32(), nullable=False),
+    pa.field("paragraph_id", pa.int32(), nullable=False),
+    pa.field("page", pa.int32()),
+    pa.field("section", pa.string()),
+]
+"""Where a span sits: clean-text and raw-text offsets, sentence, paragraph, page, section."""
+
+CHAPTER = pa.field("chapter", pa.string(), nullable=False)
+
+MENTIONS = Table(
+    "mentions",
+    pa.schema(
+        [
+            CHAPTER,
+            pa.field("mention_id", pa.int32(), nullable=False),
+            pa.field("leader", pa.string(), nullable=False),
+            pa.field("surface", pa.string(), nullable=False),
+            pa.field("kind", pa.string(), nullable=False),
+            *POSITION_FIELDS,
+        ]
+    ),
+    ("chapter", "mention_id"),
+)
+
+ENTITIES = Table(
+    "entities",
+    pa.schema(
+        [
+            CHAPTER,
+            pa.field("entity_id", pa.int32(), nullable=False),
+            pa.field("surface", pa.string(), nullable=False),
+            pa.field("label", pa.string(), nullable=False),
+            pa.field("person", pa.string()),
+            *POSITION_FIELDS,
+        ]
+    ),
+    ("chapter", "entity_id"),
+)
+
+SENTIMENT = Table(
+    "sentiment",
+    pa.schema(
+        [
+            CHAPTER,
+            pa.field("mention_id", pa.int32(), nullable=False),
+            pa.field("leader", pa.string(), nullable=False),
+            pa.field("score", pa.float64(), nullable=False),
+            pa.field("label", pa.int8(), nullable=False),
+            pa.field("context_start", pa.int32(), nullable=False),
+            pa.field("context_end", pa.int32(), nullable=False),
+            pa.field("method", pa.string(), nullable=False),
+        ]
+    ),
+    ("chapter", "mention_id"),
+)
+
+COOCCURRENCE = Table(
+    "cooccurrence",
+    pa.schema(
+        [
+            CHAPTER,
+            pa.field("scope", pa.string(), nullable=False),
+            pa.field("leader_a", pa.string(), nullable=False),
+            pa.field("leader_b", pa.string(), nullable=False),
+            pa.field("n_ab", pa.int64(), nullable=False),
+            pa.field("n_a", pa.int64(), nullable=False),
+            pa.field("n_b", pa.int64(), nullable=False),
+            pa.field("n_units", pa.int64(), nullable=False),
+            pa.field("expected", pa.float64(), nullable=False),
+            pa.field("pmi", pa.float64(), nullable=False),
+            pa.field("npmi", pa.float64(), nullable=False),
+            pa.field("llr", pa.float64(), nullable=False),
+            pa.field("p_value", pa.float64(), nullable=False),
+            pa.field("q_value", pa.float64(), nullable=False),
+            pa.field("tone", pa.float64()),
+        ]
+    ),
+    ("chapter", "scope", "leader_a", "leader_b"),
+)
+
+# Internal tables written by the clean and parse stages.
+
+CHARMAP = Table(
+    "charmap",
+    pa.schema(
+        [
+            pa.field("raw_index", pa.int32(), nullable=False),
+            pa.field("page", pa.int32()),
+        ]
+    ),
+    (),
+)
+"""One row per character of clean.txt, in order: its index in the raw text and its page."""
+
+PARAGRAPHS = Table(
+    "paragraphs",
+    pa.schema(
+        [
+            pa.field("paragraph_id", pa.int32(), nullable=False),
+            pa.field("start", pa.int32(), nullable=False),
+            pa.field("end", pa.int32(), nullable=False),
+            pa.field("section_id", pa.int32(), nullable=False),
+            pa.field("section", pa.string()),
+        ]
+    ),
+    ("paragraph_id",),
+)
+"""Paragraph spans in clean.txt with the section each belongs to."""
+
+EDITS = Table(
+    "edits",
+    pa.schema(
+        [
+            pa.field("kind", pa.string(), nullable=False),
+            pa.field("raw_start", pa.int32(), nullable=False),
+            pa.field("raw_end", pa.int32(), nullable=False),
+            pa.field("raw_text", pa.string(), nullable=False),
+            pa.field("replacement", pa.string(), nullable=False),
+        ]
+    ),
+    ("raw_start", "raw_end", "kind"),
+)
+"""Every change the cleaner made to the raw text (running head, footnote, hyphen, ...)."""
+
+SENTENCES = Table(
+    "sentences",
+    pa.schema(
+        [
+            pa.field("sentence_id", pa.int32(), nullable=False),
+            pa.field("start", pa.int32(), nullable=False),
+            pa.field("end", pa.int32(), nullable=False),
+            pa.field("paragraph_id", pa.int32(), nullable=False),
+            pa.field("page", pa.int32()),
+            pa.field("section", pa.string()),
+        ]
+    ),
+    ("sentence_id",),
+)
+"""Sentence spans in clean.txt (from the parse) with paragraph, page and section."""
+
+# Corpus-level tables.
+
+LEADERS = Table(
+    "leaders",
+    pa.schema(
+        [
+            pa.field("leader", pa.string(), nullable=False),
+            pa.field("display_name", pa.string(), nullable=False),
+            pa.field("n_mentions", pa.int64(), nullable=False),
+            pa.field("n_name", pa.int64(), nullable=False),
+            pa.field("n_title", pa.int64(), nullable=False),
+            pa.field("n_modifier", pa.int64(), nullable=False),
+            pa.field("n_pronoun", pa.int64(), nullable=False),
+            pa.field("n_chapters", pa.int64(), nullable=False),
+            pa.field("first_page", pa.int32()),
+            pa.field("last_page", pa.int32()),
+            pa.field("tone_mean", pa.float64()),
+            pa.field("tone_low", pa.float64()),
+            pa.field("tone_high", pa.float64()),
+            pa.field("share_negative", pa.float64()),
+            pa.field("share_neutral", pa.float64()),
+            pa.field("share_positive", pa.float64()),
+        ]
+    ),
+    ("leader",),
+)
+"""Per-leader summary over all chapters; tone with a bootstrap 95% interval."""
+
+CENTRALITY = Table(
+    "centrality",
+    pa.schema(
+        [
+            pa.field("scope", pa.string(), nullable=False),
+            pa.field("leader", pa.string(), nullable=False),
+            pa.field("degree", pa.int64(), nullable=False),
+            pa.field("weighted_degree", pa.float64(), nullable=False),
+            pa.field("betweenness", pa.float64(), nullable=False),
+            pa.field("eigenvector", pa.float64(), nullable=False),
+        ]
+    ),
+    ("scope", "leader"),
+)
+"""Centrality of each leader in the co-occurrence network of one scope."""
+
+CHAPTERS = Table(
+    "chapters",
+    pa.schema(
+        [
+            CHAPTER,
+            pa.field("title", pa.string()),
+            pa.field("first_page", pa.int32()),
+            pa.field("last_page", pa.int32()),
+            pa.field("n_chars", pa.int64(), nullable=False),
+            pa.field("n_sentences", pa.int64(), nullable=False),
+            pa.field("n_paragraphs", pa.int64(), nullable=False),
+            pa.field("n_mentions", pa.int64(), nullable=False),
+            pa.field("n_edits", pa.int64(), nullable=False),
+        ]
+    ),
+    ("chapter",),
+)
+"""One row per chapter: size, pages and counts, for the report's provenance section."""
+
+
+def empty_frame(table: Table) -> pd.DataFrame:
+    """Return an empty DataFrame with the table's columns and dtypes.
+
+    Args:
+        table: The table contract.
+
+    Returns:
+        A zero-row DataFrame typed like the table.
+    """
+    return table.schema.empty_table().to_pandas()
+
+
+def to_arrow(frame: pd.DataFrame, table: Table) -> pa.Table:
+    """Check, sort and cast a DataFrame to the table's schema.
+
+    Args:
+        frame: Rows to write; must have exactly the table's columns (any order).
+        table: The table contract.
+
+    Returns:
+        An Arrow table with the contract's schema, sorted by the table's key.
+
+    Raises:
+        ValueError: If columns are missing or unexpected.
+    """
+    missing = [c for c in table.columns if c not in frame.columns]
+    extra = [c for c in frame.columns if c not in table.columns]
+    if missing or extra:
+        raise ValueError(f"table {table.name}: missing columns {missing}, unexpected {extra}")
+    frame = frame[table.columns]
+    if table.key and len(frame):
+        frame = frame.sort_values(list(table.key), kind="mergesort")
+    frame = frame.reset_index(drop=True)
+    return pa.Table.from_pandas(frame, schema=table.schema, preserve_index=False)
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` and move it into place only on success.
+
+    Args:
+        path: The final output path.
+
+    Yields:
+        A temporary path in the same directory; it is removed if the block raises.
+    """
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, final)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def write_atomic(path: str | os.PathLike[str], writer: Callable[[Path], object]) -> None:
+    """Run ``writer(tmp_path)`` and rename the result to ``path`` only if it succeeds.
+
+    Args:
+        path: The final output path.
+        writer: A function that writes a complete file at the path it is given.
+    """
+    with atomic_path(path) as tmp:
+        writer(tmp)
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write UTF-8 text atomically with Unix newlines.
+
+    Args:
+        path: Output path.
+        text: The text.
+    """
+    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8", newline="\n"))
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], table: Table) -> None:
+    """Write a DataFrame as Parquet with the table's schema, sorted and atomically.
+
+    Args:
+        frame: Rows to write (exactly the table's columns).
+        path: Output ``.parquet`` path.
+        table: The table contract.
+    """
+    arrow = to_arrow(frame, table)
+    write_atomic(
+        path,
+        lambda tmp: pq.write_table(arrow, tmp, compression="zstd", write_statistics=False),
+    )
+
+
+def read_table(path: str | os.PathLike[str], table: Table) -> pd.DataFrame:
+    """Read a Parquet table and check it has the contract's columns.
+
+    Args:
+        path: A ``.parquet`` file written by :func:`write_table`.
+        table: The table contract.
+
+    Returns:
+        The table as a DataFrame with nullable integer columns kept as pandas dtypes.
+
+    Raises:
+        ValueError: If the file's columns differ from the contract.
+    """
+    arrow = pq.read_table(path)
+    if arrow.schema.names != table.columns:
+        raise ValueError(
+            f"{path}: columns {arrow.schema.names} differ from the {table.name} contract "
+            f"{table.columns}; delete data/processed and rerun"
+        )
+    return arrow.to_pandas(types_mapper=_nullable_types)
+
+
+def _nullable_types(arrow_type: pa.DataType) -> object | None:
+    """Map Arrow integer types to pandas nullable dtypes so nulls survive a round trip."""
+    mapping = {
+        pa.int8(): pd.Int8Dtype(),
+        pa.int16(): pd.Int16Dtype(),
+        pa.int32(): pd.Int32Dtype(),
+        pa.int64(): pd.Int64Dtype(),
+    }
+    return mapping.get(arrow_type)
