@@ -108,4 +108,3 @@ def locate(spans: pd.DataFrame, layout: Layout) -> pd.DataFrame:
     out["page"] = pd.array([layout.page_at(s) for s in starts], dtype="Int32")
     out["section"] = [layout.paragraphs["section"].iloc[r] for r in para_rows]
     return out
-

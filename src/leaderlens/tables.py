@@ -234,6 +234,7 @@ CHAPTERS = Table(
             pa.field("n_chars", pa.int64(), nullable=False),
             pa.field("n_sentences", pa.int64(), nullable=False),
             pa.field("n_paragraphs", pa.int64(), nullable=False),
+            pa.field("n_pages", pa.int64(), nullable=False),
             pa.field("n_mentions", pa.int64(), nullable=False),
             pa.field("n_edits", pa.int64(), nullable=False),
         ]

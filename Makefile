@@ -1,0 +1,37 @@
+# The two commands a newcomer needs: `make report` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PIP := $(BIN)/pip --disable-pip-version-check --quiet
+
+.PHONY: install report test lint lock clean-outputs
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --no-deps --require-hashes -r requirements.lock
+	$(PIP) install --no-deps --editable .
+	touch $@
+
+report: $(STAMP)
+	$(BIN)/leaderlens run
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/snakemake --lint
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Regenerate the lock after changing dependencies in pyproject.toml (needs `uv`).
+lock:
+	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--output-file requirements.lock
+
+clean-outputs:
+	rm -rf data/processed/* logs benchmarks/*/ .snakemake reports/report.html reports/report.pdf
+	touch data/processed/.gitkeep

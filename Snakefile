@@ -1,0 +1,36 @@
+# leaderlens: political leaders in history books, their tone and their company.
+#
+# Output paths (all per chapter = data/raw/<chapter>.txt):
+#   data/processed/{chapter}/clean.txt, charmap.parquet, paragraphs.parquet, edits.parquet, meta.json
+#   data/processed/{chapter}/doc.spacy, sentences.parquet
+#   data/processed/{chapter}/mentions.parquet, entities.parquet
+#   data/processed/{chapter}/sentiment.parquet
+#   data/processed/{chapter}/cooccurrence.parquet
+#   data/processed/corpus/*.parquet, *.csv, network.graphml, run.json
+#   reports/report.html, reports/report.pdf
+#   logs/{rule}/{chapter}.log, benchmarks/{rule}/{chapter}.tsv
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/clean.smk"
+include: "workflow/rules/parse.smk"
+include: "workflow/rules/mentions.smk"
+include: "workflow/rules/sentiment.smk"
+include: "workflow/rules/cooccurrence.smk"
+include: "workflow/rules/corpus.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.report.output,

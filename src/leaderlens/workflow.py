@@ -1,0 +1,73 @@
+"""Glue between Snakemake and the package: chapter discovery and per-job logging."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+CHAPTER_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+"""Valid chapter names: ASCII letters, digits, dot, underscore, hyphen; no spaces."""
+
+RESERVED_CHAPTERS = frozenset({"corpus"})
+"""Names used for outputs other than chapters."""
+
+
+def discover_chapters(raw_dir: str | Path) -> list[str]:
+    """List the chapters in the raw folder: one per ``<chapter>.txt``, sorted.
+
+    Args:
+        raw_dir: The folder of input chapters (``data/raw``).
+
+    Returns:
+        Chapter names (file names without ``.txt``), sorted.
+
+    Raises:
+        ValueError: If a file name is not a valid chapter name, or no chapter is found.
+    """
+    folder = Path(raw_dir)
+    names = sorted(path.stem for path in folder.glob("*.txt"))
+    for name in names:
+        if not re.fullmatch(CHAPTER_PATTERN, name) or name in RESERVED_CHAPTERS:
+            raise ValueError(
+                f"{folder / (name + '.txt')}: invalid chapter file name; rename it using only "
+                "ASCII letters, digits, '.', '_' and '-' (no spaces), not 'corpus'"
+            )
+    if not names:
+        raise ValueError(f"{folder}: no chapters found; add a plain-text chapter as <name>.txt")
+    return names
+
+
+@contextmanager
+def job_logging(log_path: str | Path) -> Iterator[logging.Logger]:
+    """Send logging to the rule's log file; turn a user-caused error into one line.
+
+    Errors of type ``ValueError``/``OSError`` are the ones a user can cause (a bad file,
+    a bad config): their message is written to the log and to stderr as one line and the
+    job exits with status 1. Anything else is a bug and keeps its traceback.
+
+    Args:
+        log_path: The rule's ``log`` file.
+
+    Yields:
+        The ``leaderlens`` logger.
+    """
+    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_path, mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    logger = logging.getLogger("leaderlens")
+    try:
+        yield logger
+    except (ValueError, OSError) as error:
+        logger.error("%s", error)
+        print(f"leaderlens: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+    finally:
+        root.removeHandler(handler)
+        handler.close()

@@ -1,0 +1,57 @@
+"""The leaderlens command: argument handling and the Snakemake command it builds."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from leaderlens.cli import DEFAULT_PROFILE, build_parser, find_project, main, snakemake_command
+
+
+def test_run_passes_snakemake_options_through() -> None:
+    args, extra = build_parser().parse_known_args(["run", "-n", "--forceall"])
+    assert args.command == "run" and extra == ["-n", "--forceall"]
+    command = snakemake_command(extra)
+    assert command[:3] == [sys.executable, "-m", "snakemake"]
+    assert command[-2:] == ["-n", "--forceall"]
+    assert command[command.index("--workflow-profile") + 1] == DEFAULT_PROFILE
+
+
+def test_run_keeps_a_profile_the_user_names() -> None:
+    command = snakemake_command(["--workflow-profile", "workflow/profiles/slurm"])
+    assert command.count("--workflow-profile") == 1
+    assert command[-1] == "workflow/profiles/slurm"
+
+
+def test_help_lists_both_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "run" in out and "score-targets" in out
+
+
+def test_find_project_walks_up(tmp_path: Path) -> None:
+    (tmp_path / "Snakefile").write_text("")
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+    assert find_project(nested) == tmp_path
+
+
+def test_run_outside_a_project_is_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "-n"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("leaderlens: ") and "Snakefile" in err and "\n" not in err
+
+
+def test_score_targets_missing_file_is_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["score-targets", str(tmp_path / "nope.tsv"), str(tmp_path / "out.tsv")]) == 1
+    assert "nope.tsv" in capsys.readouterr().err
+    assert not (tmp_path / "out.tsv").exists()

@@ -1,0 +1,137 @@
+"""End to end: Snakemake runs the whole DAG on the two-chapter fixture book."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from conftest import copy_project
+
+from leaderlens.tables import (
+    COOCCURRENCE,
+    ENTITIES,
+    LEADERS,
+    MENTIONS,
+    SENTIMENT,
+    read_table,
+)
+
+CHAPTERS = ["ch01-the-congress", "ch02-the-illness"]
+
+
+def snakemake(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run Snakemake in ``project`` with two cores and return the finished process."""
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture book after one complete pipeline run."""
+    project = copy_project(tmp_path_factory.mktemp("book"))
+    done = snakemake(project)
+    assert done.returncode == 0, done.stderr[-4000:]
+    return project
+
+
+def test_every_chapter_gets_every_table(book: Path) -> None:
+    for chapter in CHAPTERS:
+        folder = book / "data" / "processed" / chapter
+        for name in ("mentions", "entities", "sentiment", "cooccurrence"):
+            assert (folder / f"{name}.parquet").stat().st_size > 0
+        assert (folder / "clean.txt").read_text(encoding="utf-8").strip()
+
+
+def test_clean_text_has_no_page_furniture(book: Path) -> None:
+    text = (book / "data/processed/ch01-the-congress/clean.txt").read_text(encoding="utf-8")
+    assert "A History of Tests" not in text
+    assert "\n10\n" not in text and "11 THE QUARREL" not in text
+    assert "secretary in turn. Nobody" in text
+    assert "counter-revolution" in text and "demonstrated" in text
+    assert "On 12 October 1921" in text
+
+
+def test_mentions_have_leaders_pages_and_raw_offsets(book: Path) -> None:
+    mentions = read_table(book / "data/processed/ch01-the-congress/mentions.parquet", MENTIONS)
+    raw = (book / "data/raw/ch01-the-congress.txt").read_text(encoding="utf-8")
+    assert set(mentions["leader"]) == {"lenin", "stalin", "trotsky"}
+    assert (mentions.groupby("leader").size() >= 3).all()
+    for row in mentions.itertuples():
+        assert raw[row.raw_start : row.raw_end] == row.surface
+    assert set(mentions["page"].dropna()) == {10, 11, 12}
+    assert set(mentions["section"]) == {"THE OPENING DAYS", "THE QUARREL"}
+
+
+def test_sentiment_scores_every_mention(book: Path) -> None:
+    for chapter in CHAPTERS:
+        folder = book / "data" / "processed" / chapter
+        mentions = read_table(folder / "mentions.parquet", MENTIONS)
+        sentiment = read_table(folder / "sentiment.parquet", SENTIMENT)
+        assert list(sentiment["mention_id"]) == list(mentions["mention_id"])
+        assert sentiment["score"].between(-1, 1).all()
+        assert set(sentiment["label"]) <= {-1, 0, 1}
+
+
+def test_cooccurrence_counts_the_fixture_pairs(book: Path) -> None:
+    pairs = read_table(book / "data/processed/ch01-the-congress/cooccurrence.parquet", COOCCURRENCE)
+    sentence = pairs[pairs["scope"] == "sentence"].set_index(["leader_a", "leader_b"])
+    # "Lenin tried to reconcile..." has no pair; "Trotski and Stalin never forgave..." has one;
+    # "Stalin complained ... that Trotski had humiliated him" has another.
+    assert sentence.loc[("stalin", "trotsky"), "n_ab"] == 2
+    assert (pairs["leader_a"] < pairs["leader_b"]).all()
+    assert pairs["q_value"].between(0, 1).all()
+
+
+def test_corpus_combines_chapters_and_network_round_trips(book: Path) -> None:
+    corpus = book / "data" / "processed" / "corpus"
+    leaders = read_table(corpus / "leaders.parquet", LEADERS).set_index("leader")
+    per_chapter = sum(
+        len(read_table(book / "data/processed" / c / "mentions.parquet", MENTIONS))
+        for c in CHAPTERS
+    )
+    assert leaders["n_mentions"].sum() == per_chapter
+    assert leaders.loc["lenin", "n_chapters"] == 2
+    assert (leaders["tone_low"] <= leaders["tone_mean"]).all()
+    entities = read_table(corpus / "entities.parquet", ENTITIES)
+    assert set(entities["chapter"]) == set(CHAPTERS)
+    graph = nx.read_graphml(corpus / "network.graphml")
+    pairs = read_table(corpus / "cooccurrence.parquet", COOCCURRENCE)
+    pooled = pairs[(pairs["chapter"] == "corpus") & (pairs["scope"] == "paragraph")]
+    assert {tuple(sorted(e)) for e in graph.edges} == set(
+        zip(pooled["leader_a"], pooled["leader_b"], strict=True)
+    )
+    assert (corpus / "leaders.csv").read_text(encoding="utf-8").startswith("leader,")
+
+
+def test_report_is_rendered(book: Path) -> None:
+    html = (book / "reports" / "report.html").read_text(encoding="utf-8")
+    assert "Stalin" in html and "Trotsky" in html
+    assert 'src="http' not in html and '<link href="http' not in html
+    assert (book / "reports" / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_second_run_has_nothing_to_do(book: Path) -> None:
+    done = snakemake(book, "--dry-run")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Nothing to be done" in done.stdout + done.stderr
+
+
+def test_adding_a_chapter_runs_only_its_jobs(book: Path, tmp_path: Path) -> None:
+    extra = book / "data" / "raw" / "ch03-the-end.txt"
+    extra.write_text("3 The End \nLenin died in January. Stalin spoke at the funeral. \n")
+    try:
+        done = snakemake(book, "--dry-run", "--quiet", "rules")
+        assert done.returncode == 0, done.stderr[-2000:]
+        summary = done.stdout + done.stderr
+        assert "clean" in summary and "corpus" in summary
+        assert "ch01" not in summary
+    finally:
+        extra.unlink()

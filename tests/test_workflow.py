@@ -1,0 +1,48 @@
+"""Chapter discovery and per-job logging used by the Snakemake rules."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from leaderlens.workflow import discover_chapters, job_logging
+
+
+def test_chapters_are_sorted_txt_stems(tmp_path: Path) -> None:
+    for name in ("b-two.txt", "a_one.txt", "notes.yaml"):
+        (tmp_path / name).write_text("x")
+    assert discover_chapters(tmp_path) == ["a_one", "b-two"]
+
+
+@pytest.mark.parametrize("bad", ["with space.txt", "accentué.txt", "corpus.txt"])
+def test_invalid_chapter_names_are_rejected_with_the_rule(tmp_path: Path, bad: str) -> None:
+    (tmp_path / bad).write_text("x")
+    with pytest.raises(ValueError, match="rename it"):
+        discover_chapters(tmp_path)
+
+
+def test_no_chapters_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no chapters"):
+        discover_chapters(tmp_path)
+
+
+def test_job_logging_writes_one_line_for_user_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log_path = tmp_path / "logs" / "x.log"
+    with pytest.raises(SystemExit) as exit_info, job_logging(log_path) as log:
+        log.info("started")
+        raise ValueError("data/raw/x.txt: not text; save it as UTF-8")
+    assert exit_info.value.code == 1
+    assert capsys.readouterr().err == "leaderlens: data/raw/x.txt: not text; save it as UTF-8\n"
+    content = log_path.read_text()
+    assert "started" in content and "not text" in content
+    open_files = [getattr(h, "baseFilename", None) for h in logging.getLogger().handlers]
+    assert str(log_path) not in open_files
+
+
+def test_job_logging_keeps_tracebacks_of_bugs(tmp_path: Path) -> None:
+    with pytest.raises(KeyError), job_logging(tmp_path / "x.log"):
+        raise KeyError("bug")

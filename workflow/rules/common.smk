@@ -1,0 +1,13 @@
+from leaderlens.workflow import CHAPTER_PATTERN, discover_chapters
+
+# Every data/raw/<chapter>.txt is a chapter (sorted; invalid names stop the run with a message).
+CHAPTERS = discover_chapters("data/raw")
+
+
+wildcard_constraints:
+    chapter=CHAPTER_PATTERN,
+
+
+def chapter_tables(name):
+    """Return data/processed/<chapter>/<name> for every chapter, in chapter order."""
+    return [f"data/processed/{chapter}/{name}" for chapter in CHAPTERS]

@@ -1,0 +1,16 @@
+rule report:
+    input:
+        qmd="reports/report.qmd",
+        leaders=rules.corpus.output.leaders,
+        tables=rules.corpus.output,
+    output:
+        html="reports/report.html",
+        pdf="reports/report.pdf",
+    log:
+        "logs/report/all.log",
+    benchmark:
+        "benchmarks/report/all.tsv"
+    conda:
+        "../envs/leaderlens.yaml"
+    script:
+        "../../scripts/report.py"

@@ -1,0 +1,17 @@
+rule sentiment:
+    input:
+        doc=rules.parse.output.doc,
+        mentions=rules.mentions.output.mentions,
+    output:
+        sentiment="data/processed/{chapter}/sentiment.parquet",
+    log:
+        "logs/sentiment/{chapter}.log",
+    benchmark:
+        "benchmarks/sentiment/{chapter}.tsv"
+    conda:
+        "../envs/leaderlens.yaml"
+    params:
+        method=config["sentiment"]["method"],
+        neutral_band=config["sentiment"]["neutral_band"],
+    script:
+        "../../scripts/sentiment.py"
