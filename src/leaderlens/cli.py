@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Political leaders in history books: mentions, tone, co-occurrence, report.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser(
+    commands.add_parser(
         "run",
         help="run the pipeline (Snakemake) on data/raw/*.txt and render the report",
         description="Run the Snakemake pipeline in the project folder. Any further options "
