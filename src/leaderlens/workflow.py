@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+from leaderlens import __version__
 
 CHAPTER_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 """Valid chapter names: ASCII letters, digits, dot, underscore, hyphen; no spaces."""
@@ -71,3 +75,28 @@ def job_logging(log_path: str | Path) -> Iterator[logging.Logger]:
     finally:
         root.removeHandler(handler)
         handler.close()
+
+
+def provenance(config: Mapping[str, Any], chapters: Sequence[str]) -> dict[str, Any]:
+    """Describe a run for the report: versions, model, configuration and chapters.
+
+    Nothing time- or machine-dependent goes in, so the same run gives the same file.
+
+    Args:
+        config: The validated Snakemake configuration.
+        chapters: The chapters processed, in order.
+
+    Returns:
+        A JSON-serialisable dict.
+    """
+    import spacy  # here, not at the top: the Snakefile imports this module on every start
+
+    model = str(config["model"])
+    return {
+        "leaderlens_version": __version__,
+        "spacy_version": spacy.__version__,
+        "model": model,
+        "model_version": spacy.util.get_package_version(model),
+        "config": json.loads(json.dumps(dict(config), sort_keys=True, default=str)),
+        "chapters": list(chapters),
+    }
