@@ -38,6 +38,8 @@ rule corpus:
         "../envs/leaderlens.yaml"
     params:
         chapters=CHAPTERS,
-        config=config,
+        scopes=config["cooccurrence"]["scopes"],
+        min_count=config["cooccurrence"]["min_count"],
+        options=config["corpus"],
     script:
         "../../scripts/corpus.py"

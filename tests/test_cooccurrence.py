@@ -1,0 +1,357 @@
+"""Tests for leaderlens.cooccurrence: every number below is worked out by hand."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from leaderlens.cooccurrence import (
+    benjamini_hochberg,
+    cooccurrence_table,
+    pair_statistics,
+    unit_counts,
+)
+from leaderlens.tables import COOCCURRENCE, MENTIONS, SENTIMENT, read_table, write_table
+
+
+def make_mentions(rows: list[tuple]) -> pd.DataFrame:
+    """Build MENTIONS rows from (chapter, leader, sentence_id, paragraph_id, page) tuples."""
+    records = []
+    for mention_id, (chapter, leader, sentence_id, paragraph_id, page) in enumerate(rows):
+        records.append(
+            {
+                "chapter": chapter,
+                "mention_id": mention_id,
+                "leader": leader,
+                "surface": leader.title(),
+                "kind": "name",
+                "start": 10 * mention_id,
+                "end": 10 * mention_id + 5,
+                "raw_start": 10 * mention_id,
+                "raw_end": 10 * mention_id + 5,
+                "sentence_id": sentence_id,
+                "paragraph_id": paragraph_id,
+                "page": page,
+                "section": None,
+            }
+        )
+    frame = pd.DataFrame(records, columns=MENTIONS.columns)
+    frame["page"] = pd.array(frame["page"].tolist(), dtype="Int32")
+    return frame
+
+
+def make_sentiment(mentions: pd.DataFrame, scores: list[float]) -> pd.DataFrame:
+    """Build SENTIMENT rows giving mention i the score scores[i]."""
+    return pd.DataFrame(
+        {
+            "chapter": mentions["chapter"],
+            "mention_id": mentions["mention_id"],
+            "leader": mentions["leader"],
+            "score": scores,
+            "label": [int(np.sign(s)) for s in scores],
+            "context_start": 0,
+            "context_end": 1,
+            "method": "test",
+        },
+        columns=SENTIMENT.columns,
+    )
+
+
+NO_SENTIMENT = pd.DataFrame(columns=SENTIMENT.columns)
+
+
+def row(table: pd.DataFrame, scope: str, a: str, b: str) -> pd.Series:
+    """Return the one row of a pair in a scope."""
+    hit = table[(table["scope"] == scope) & (table["leader_a"] == a) & (table["leader_b"] == b)]
+    assert len(hit) == 1, hit
+    return hit.iloc[0]
+
+
+# --- pair_statistics -----------------------------------------------------------------------
+
+# N = 10 units, A in 4, B in 3, both in 2. The 2x2 table (observed / expected):
+#            B            not B
+#   A        2 / 1.2      2 / 2.8      (row 4)
+#   not A    1 / 1.8      5 / 4.2      (row 6)
+#           (col 3)      (col 7)
+# expected n_ab = 4 * 3 / 10 = 1.2
+# pmi  = log2(2 * 10 / (4 * 3)) = log2(5/3) = 0.736966
+# npmi = pmi / -log2(2/10) = 0.736966 / 2.321928 = 0.317394
+# G2   = 2 * (2 ln(2/1.2) + 2 ln(2/2.8) + 1 ln(1/1.8) + 5 ln(5/4.2))
+#      = 2 * (1.021651 - 0.672944 - 0.587787 + 0.871767) = 1.265374
+# Expected cells 1.2, 1.8, 2.8 < 5, so Fisher's exact test, one-sided "greater":
+# X = n_ab ~ Hypergeometric(N=10, K=4, n=3); P(X >= 2) = [C(4,2)C(6,1) + C(4,3)C(6,0)] / C(10,3)
+#      = (6*6 + 4*1) / 120 = 40/120 = 1/3
+HAND_G2 = 2 * (
+    2 * math.log(2 / 1.2) + 2 * math.log(2 / 2.8) + 1 * math.log(1 / 1.8) + 5 * math.log(5 / 4.2)
+)
+HAND_FISHER = (math.comb(4, 2) * math.comb(6, 1) + math.comb(4, 3) * math.comb(6, 0)) / math.comb(
+    10, 3
+)
+
+
+def test_pair_statistics_small_table_by_hand():
+    stats = pair_statistics(2, 4, 3, 10)
+    assert stats["expected"] == pytest.approx(1.2)
+    assert stats["pmi"] == pytest.approx(math.log2(5 / 3))
+    assert stats["pmi"] == pytest.approx(0.736966, abs=1e-6)
+    assert stats["npmi"] == pytest.approx(0.317394, abs=1e-6)
+    assert stats["llr"] == pytest.approx(HAND_G2)
+    assert stats["llr"] == pytest.approx(1.265374, abs=1e-6)
+    assert math.isclose(HAND_FISHER, 1 / 3)
+    assert stats["p_value"] == pytest.approx(HAND_FISHER)
+
+
+# N = 100, A in 40, B in 30: expected cells 12, 28, 18, 42 are all >= 5, so the p-value is
+# the chi2(1) survival of G2, halved. chi2(1).sf(x) = erfc(sqrt(x / 2)).
+# Over-represented, n_ab = 20: cells 20, 20, 10, 50;
+#   G2 = 2 (20 ln(20/12) + 20 ln(20/28) + 10 ln(10/18) + 50 ln(50/42)); p = erfc(sqrt(G2/2)) / 2
+# Under-represented, n_ab = 5: cells 5, 35, 25, 35; p = 1 - erfc(sqrt(G2/2)) / 2
+def test_pair_statistics_large_table_uses_g2_one_sided():
+    g2_over = 2 * (
+        20 * math.log(20 / 12)
+        + 20 * math.log(20 / 28)
+        + 10 * math.log(10 / 18)
+        + 50 * math.log(50 / 42)
+    )
+    over = pair_statistics(20, 40, 30, 100)
+    assert over["expected"] == pytest.approx(12.0)
+    assert over["llr"] == pytest.approx(g2_over)
+    assert over["p_value"] == pytest.approx(math.erfc(math.sqrt(g2_over / 2)) / 2)
+    assert over["p_value"] < 0.01
+
+    g2_under = 2 * (
+        5 * math.log(5 / 12)
+        + 35 * math.log(35 / 28)
+        + 25 * math.log(25 / 18)
+        + 35 * math.log(35 / 42)
+    )
+    under = pair_statistics(5, 40, 30, 100)
+    assert under["llr"] == pytest.approx(g2_under)
+    assert under["p_value"] == pytest.approx(1 - math.erfc(math.sqrt(g2_under / 2)) / 2)
+    assert under["p_value"] > 0.99
+    assert under["pmi"] < 0 < over["pmi"]
+
+
+def test_pair_statistics_edge_cases():
+    # Both leaders in every unit: pmi = log2(3*3/(3*3)) = 0, npmi defined as 1.
+    full = pair_statistics(3, 3, 3, 3)
+    assert full["pmi"] == 0.0
+    assert full["npmi"] == 1.0
+    assert full["llr"] == 0.0
+    assert full["p_value"] == pytest.approx(1.0)
+    # Never together.
+    apart = pair_statistics(0, 2, 2, 10)
+    assert apart["pmi"] == -math.inf
+    assert apart["npmi"] == -1.0
+    with pytest.raises(ValueError, match="n_ab=3"):
+        pair_statistics(3, 2, 4, 10)
+    with pytest.raises(ValueError, match="2x2"):
+        pair_statistics(1, 6, 6, 10)  # A and B together would need 11 units
+
+
+# --- benjamini_hochberg -----------------------------------------------------------------------
+
+
+def test_benjamini_hochberg_known_vector():
+    # m = 4; sorted 0.01, 0.03, 0.04, 0.2 -> p*m/rank = 0.04, 0.06, 0.05333, 0.2;
+    # running minimum from the top: 0.04, 0.05333, 0.05333, 0.2; back in input order:
+    q = benjamini_hochberg(np.array([0.01, 0.04, 0.03, 0.2]))
+    np.testing.assert_allclose(q, [0.04, 0.16 / 3, 0.16 / 3, 0.2])
+
+
+def test_benjamini_hochberg_caps_at_one_and_handles_empty():
+    # 0.5*3/1 = 1.5, 0.9*3/2 = 1.35, 1.0*3/3 = 1.0 -> all 1.0
+    np.testing.assert_allclose(benjamini_hochberg(np.array([0.5, 0.9, 1.0])), [1.0, 1.0, 1.0])
+    assert benjamini_hochberg(np.array([])).size == 0
+    with pytest.raises(ValueError, match="p-values"):
+        benjamini_hochberg(np.array([0.1, np.nan]))
+
+
+# --- unit_counts --------------------------------------------------------------------------
+
+
+def test_unit_counts_ignores_unknown_pages():
+    sentences = pd.DataFrame({"sentence_id": [0, 1, 2], "paragraph_id": [0, 0, 1]})
+    paragraphs = pd.DataFrame({"paragraph_id": [0, 1]})
+    pages = [-1, -1, None, 256, 256, 257, float("nan"), pd.NA]
+    assert unit_counts(sentences, paragraphs, pages) == {"sentence": 3, "paragraph": 2, "page": 2}
+
+
+# --- cooccurrence_table -------------------------------------------------------------------
+
+
+def hand_example() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """10 sentences: A in 0-3 (twice in 0), B in 0, 1, 4; both in 0 and 1; C with A in 2."""
+    rows = [
+        ("ch", "a", 0, 0, 1),
+        ("ch", "a", 0, 0, 1),  # repeated mention: the pair still counts once in sentence 0
+        ("ch", "b", 0, 0, 1),
+        ("ch", "a", 1, 0, 1),
+        ("ch", "b", 1, 0, 1),
+        ("ch", "a", 2, 1, 2),
+        ("ch", "c", 2, 1, 2),
+        ("ch", "a", 3, 1, None),
+        ("ch", "b", 4, 2, None),
+    ]
+    mentions = make_mentions(rows)
+    sentiment = make_sentiment(mentions, [0.5, 0.3, -0.2, 0.1, 0.4, -0.9, 0.8, 0.7, 0.6])
+    return mentions, sentiment
+
+
+N_UNITS = {"sentence": 10, "paragraph": 5, "page": 3}
+
+
+def test_cooccurrence_hand_example_sentence_scope():
+    mentions, sentiment = hand_example()
+    table = cooccurrence_table(mentions, sentiment, N_UNITS, chapter="ch", scopes=["sentence"])
+    ab = row(table, "sentence", "a", "b")
+    assert (ab["n_ab"], ab["n_a"], ab["n_b"], ab["n_units"]) == (2, 4, 3, 10)
+    assert ab["expected"] == pytest.approx(1.2)
+    assert ab["pmi"] == pytest.approx(math.log2(5 / 3))
+    assert ab["llr"] == pytest.approx(HAND_G2)
+    assert ab["p_value"] == pytest.approx(1 / 3)
+    # tone: all mentions of a or b in sentences 0 and 1: (0.5 + 0.3 - 0.2 + 0.1 + 0.4) / 5
+    assert ab["tone"] == pytest.approx(1.1 / 5)
+    ac = row(table, "sentence", "a", "c")
+    assert (ac["n_ab"], ac["n_a"], ac["n_b"]) == (1, 4, 1)
+    # tone of (a, c): sentence 2 only: (-0.9 + 0.8) / 2
+    assert ac["tone"] == pytest.approx(-0.05)
+    # q over the two sentence pairs: p(a,c) = P(X >= 1), X ~ Hyp(10, 4, 1) = 4/10
+    # sorted 1/3, 0.4 -> 1/3*2/1 = 2/3, 0.4*2/2 = 0.4 -> running min from the top: 0.4, 0.4
+    assert ac["p_value"] == pytest.approx(0.4)
+    assert table["q_value"].tolist() == pytest.approx([0.4, 0.4])
+    assert list(table.columns) == COOCCURRENCE.columns
+    assert len(table) == 2  # no (b, c) pair, no self pairs
+
+
+def test_cooccurrence_paragraph_and_page_scopes():
+    mentions, sentiment = hand_example()
+    table = cooccurrence_table(mentions, sentiment, N_UNITS, chapter="ch")
+    assert sorted(table["scope"].unique()) == ["page", "paragraph", "sentence"]
+    # Paragraphs: a in {0, 1}, b in {0, 2}, c in {1}; pairs (a,b) in 0, (a,c) in 1.
+    ab = row(table, "paragraph", "a", "b")
+    assert (ab["n_ab"], ab["n_a"], ab["n_b"], ab["n_units"]) == (1, 2, 2, 5)
+    # Pages: the mentions with a null page are left out: a in {1, 2}, b in {1}, c in {2}.
+    page_ab = row(table, "page", "a", "b")
+    assert (page_ab["n_ab"], page_ab["n_a"], page_ab["n_b"], page_ab["n_units"]) == (1, 2, 1, 3)
+    # tone on page 1: mentions 0-4: (0.5 + 0.3 - 0.2 + 0.1 + 0.4) / 5
+    assert page_ab["tone"] == pytest.approx(0.22)
+    # Sorted by the contract key.
+    keys = list(zip(table["scope"], table["leader_a"], table["leader_b"], strict=True))
+    assert keys == sorted(keys)
+
+
+def test_pairs_are_ordered_and_never_self():
+    mentions = make_mentions(
+        [("ch", "stalin", 0, 0, 1), ("ch", "stalin", 0, 0, 1), ("ch", "lenin", 0, 0, 1)]
+    )
+    table = cooccurrence_table(
+        mentions, NO_SENTIMENT, {"sentence": 1, "paragraph": 1, "page": 1}, chapter="ch"
+    )
+    assert set(zip(table["leader_a"], table["leader_b"], strict=True)) == {("lenin", "stalin")}
+    assert table["n_ab"].tolist() == [1, 1, 1]
+    assert table["tone"].isna().all()  # no sentiment rows
+
+
+def test_only_self_pairs_give_empty_typed_table(caplog):
+    mentions = make_mentions([("ch", "a", 0, 0, 1), ("ch", "a", 0, 0, 1)])
+    with caplog.at_level(logging.WARNING):
+        table = cooccurrence_table(mentions, NO_SENTIMENT, N_UNITS, chapter="ch")
+    assert table.empty
+    assert list(table.columns) == COOCCURRENCE.columns
+    assert "no leader pair" in caplog.text
+
+
+def test_min_count_filters_before_q():
+    # Sentences: (a,b) share 0, 1; (a,c) share 2; (b,c) share 3.
+    mentions = make_mentions(
+        [
+            ("ch", "a", 0, 0, 1),
+            ("ch", "b", 0, 0, 1),
+            ("ch", "a", 1, 0, 1),
+            ("ch", "b", 1, 0, 1),
+            ("ch", "a", 2, 0, 1),
+            ("ch", "c", 2, 0, 1),
+            ("ch", "b", 3, 0, 1),
+            ("ch", "c", 3, 0, 1),
+        ]
+    )
+    n_units = {"sentence": 20, "paragraph": 1, "page": 1}
+    everything = cooccurrence_table(
+        mentions, NO_SENTIMENT, n_units, chapter="ch", scopes=["sentence"]
+    )
+    assert len(everything) == 3
+    kept = cooccurrence_table(
+        mentions, NO_SENTIMENT, n_units, chapter="ch", scopes=["sentence"], min_count=2
+    )
+    assert kept[["leader_a", "leader_b", "n_ab"]].values.tolist() == [["a", "b", 2]]
+    # One pair left, so its q equals its p (BH over one test).
+    assert kept["q_value"].iloc[0] == pytest.approx(kept["p_value"].iloc[0])
+    assert kept["q_value"].iloc[0] < everything["q_value"].iloc[0]
+
+
+def test_pooled_corpus_counts_across_chapters():
+    # Sentence 0 exists in both chapters: the units are (chapter, sentence_id), so two units.
+    mentions = make_mentions(
+        [
+            ("c1", "a", 0, 0, 1),
+            ("c1", "b", 0, 0, 1),
+            ("c1", "a", 1, 0, 1),
+            ("c2", "a", 0, 0, 9),
+            ("c2", "b", 0, 0, 9),
+        ]
+    )
+    mentions["mention_id"] = [0, 1, 2, 0, 1]
+    sentiment = make_sentiment(mentions, [0.2, 0.4, 0.9, -0.6, 0.0])
+    pooled_units = {"sentence": 4 + 6, "paragraph": 2 + 3, "page": 1 + 1}
+    table = cooccurrence_table(mentions, sentiment, pooled_units, chapter="corpus")
+    assert set(table["chapter"]) == {"corpus"}
+    ab = row(table, "sentence", "a", "b")
+    assert (ab["n_ab"], ab["n_a"], ab["n_b"], ab["n_units"]) == (2, 3, 2, 10)
+    # scores joined by (chapter, mention_id): (0.2 + 0.4 - 0.6 + 0.0) / 4
+    assert ab["tone"] == pytest.approx(0.0)
+    page = row(table, "page", "a", "b")
+    assert (page["n_ab"], page["n_a"], page["n_b"], page["n_units"]) == (2, 2, 2, 2)
+    assert page["npmi"] == 1.0
+
+
+def test_bad_arguments_raise_clear_errors():
+    mentions, sentiment = hand_example()
+    with pytest.raises(ValueError, match="unknown co-occurrence scopes"):
+        cooccurrence_table(mentions, sentiment, N_UNITS, chapter="ch", scopes=["chapter"])
+    with pytest.raises(ValueError, match="n_units is 3"):
+        cooccurrence_table(mentions, sentiment, {**N_UNITS, "sentence": 3}, chapter="ch")
+    with pytest.raises(ValueError, match="no count for scopes"):
+        cooccurrence_table(mentions, sentiment, {"sentence": 10}, chapter="ch")
+    with pytest.raises(ValueError, match="min_count"):
+        cooccurrence_table(mentions, sentiment, N_UNITS, chapter="ch", min_count=0)
+
+
+def test_empty_mentions_give_empty_typed_table(caplog, tmp_path):
+    with caplog.at_level(logging.WARNING):
+        table = cooccurrence_table(
+            pd.DataFrame(columns=MENTIONS.columns), NO_SENTIMENT, N_UNITS, chapter="ch"
+        )
+    assert table.empty
+    assert list(table.columns) == COOCCURRENCE.columns
+    assert "no mentions" in caplog.text
+    write_table(table, tmp_path / "empty.parquet", COOCCURRENCE)
+    assert read_table(tmp_path / "empty.parquet", COOCCURRENCE).empty
+
+
+def test_table_round_trips_through_the_contract(tmp_path):
+    mentions, sentiment = hand_example()
+    table = cooccurrence_table(mentions, sentiment, N_UNITS, chapter="ch")
+    path = tmp_path / "cooccurrence.parquet"
+    write_table(table, path, COOCCURRENCE)
+    back = read_table(path, COOCCURRENCE)
+    assert back["n_ab"].tolist() == table["n_ab"].tolist()
+    np.testing.assert_allclose(back["llr"], table["llr"])
+    first = path.read_bytes()
+    write_table(cooccurrence_table(mentions, sentiment, N_UNITS, chapter="ch"), path, COOCCURRENCE)
+    assert path.read_bytes() == first

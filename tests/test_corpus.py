@@ -1,0 +1,416 @@
+"""Tests for leaderlens.corpus: combining tables, leader summary, network and centrality."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from leaderlens.corpus import (
+    bootstrap_interval,
+    centrality,
+    chapter_row,
+    combine,
+    leader_summary,
+    network,
+    write_csv,
+    write_graphml,
+)
+from leaderlens.tables import (
+    CENTRALITY,
+    CHAPTERS,
+    COOCCURRENCE,
+    LEADERS,
+    MENTIONS,
+    SENTIMENT,
+    to_arrow,
+)
+
+
+def make_mentions(rows: list[tuple]) -> pd.DataFrame:
+    """Build MENTIONS rows from (chapter, mention_id, leader, kind, page) tuples."""
+    frame = pd.DataFrame(
+        [
+            {
+                "chapter": chapter,
+                "mention_id": mention_id,
+                "leader": leader,
+                "surface": leader,
+                "kind": kind,
+                "start": 0,
+                "end": 1,
+                "raw_start": 0,
+                "raw_end": 1,
+                "sentence_id": 0,
+                "paragraph_id": 0,
+                "page": page,
+                "section": None,
+            }
+            for chapter, mention_id, leader, kind, page in rows
+        ],
+        columns=MENTIONS.columns,
+    )
+    frame["page"] = pd.array(frame["page"].tolist(), dtype="Int32")
+    return frame
+
+
+def make_sentiment(mentions: pd.DataFrame, scores: list[float], labels: list[int]) -> pd.DataFrame:
+    """Build SENTIMENT rows for the mentions with the given scores and labels."""
+    return pd.DataFrame(
+        {
+            "chapter": mentions["chapter"],
+            "mention_id": mentions["mention_id"],
+            "leader": mentions["leader"],
+            "score": scores,
+            "label": labels,
+            "context_start": 0,
+            "context_end": 1,
+            "method": "test",
+        },
+        columns=SENTIMENT.columns,
+    )
+
+
+def cooc_rows(rows: list[tuple], *, chapter: str = "corpus") -> pd.DataFrame:
+    """Build COOCCURRENCE rows from (scope, a, b, n_ab, npmi, llr, q_value, tone) tuples."""
+    frame = pd.DataFrame(
+        [
+            {
+                "chapter": chapter,
+                "scope": scope,
+                "leader_a": a,
+                "leader_b": b,
+                "n_ab": n_ab,
+                "n_a": n_ab,
+                "n_b": n_ab,
+                "n_units": 100,
+                "expected": 1.0,
+                "pmi": 1.0,
+                "npmi": npmi,
+                "llr": llr,
+                "p_value": q_value,
+                "q_value": q_value,
+                "tone": tone,
+            }
+            for scope, a, b, n_ab, npmi, llr, q_value, tone in rows
+        ],
+        columns=COOCCURRENCE.columns,
+    )
+    return frame
+
+
+def make_leaders(ids: list[str]) -> pd.DataFrame:
+    """Build LEADERS rows for ids, tone_mean missing for the last one."""
+    frame = pd.DataFrame(
+        {
+            "leader": ids,
+            "display_name": [i.upper() for i in ids],
+            "n_mentions": [10 + k for k in range(len(ids))],
+            "n_name": 0,
+            "n_title": 0,
+            "n_modifier": 0,
+            "n_pronoun": 0,
+            "n_chapters": 1,
+            "first_page": None,
+            "last_page": None,
+            "tone_mean": [0.1 * k for k in range(len(ids) - 1)] + [np.nan],
+            "tone_low": np.nan,
+            "tone_high": np.nan,
+            "share_negative": np.nan,
+            "share_neutral": np.nan,
+            "share_positive": np.nan,
+        },
+        columns=LEADERS.columns,
+    )
+    return to_arrow(frame, LEADERS).to_pandas()
+
+
+# --- combine and chapter_row ------------------------------------------------------------
+
+
+def test_combine_sorts_and_types():
+    late = make_mentions([("ch2", 0, "lenin", "name", 300)])
+    early = make_mentions([("ch1", 1, "stalin", "title", None), ("ch1", 0, "lenin", "name", 5)])
+    combined = combine([late, make_mentions([]), early], MENTIONS)
+    assert list(zip(combined["chapter"], combined["mention_id"], strict=True)) == [
+        ("ch1", 0),
+        ("ch1", 1),
+        ("ch2", 0),
+    ]
+    assert str(combined["page"].dtype) == "Int32"
+    assert combined["page"].isna().tolist() == [False, True, False]
+    assert list(combined.columns) == MENTIONS.columns
+
+
+def test_combine_nothing_gives_empty_typed_table(caplog):
+    with caplog.at_level(logging.WARNING):
+        combined = combine([], COOCCURRENCE)
+    assert combined.empty
+    assert list(combined.columns) == COOCCURRENCE.columns
+    assert str(combined["n_ab"].dtype) == "Int64"
+    assert "no rows" in caplog.text
+
+
+def test_chapter_row_counts_known_pages():
+    charmap = pd.DataFrame(
+        {"raw_index": range(6), "page": pd.array([-1, -1, 256, 256, 257, None], dtype="Int32")}
+    )
+    result = chapter_row(
+        "ch09",
+        title="A title",
+        text_length=6,
+        charmap=charmap,
+        paragraphs=pd.DataFrame({"paragraph_id": [0, 1]}),
+        sentences=pd.DataFrame({"sentence_id": [0, 1, 2]}),
+        mentions=make_mentions([("ch09", 0, "lenin", "name", 256)]),
+        edits=pd.DataFrame({"kind": ["hyphen", "running_head", "footnote"]}),
+    )
+    assert list(result) == CHAPTERS.columns
+    assert result == {
+        "chapter": "ch09",
+        "title": "A title",
+        "first_page": 256,
+        "last_page": 257,
+        "n_chars": 6,
+        "n_sentences": 3,
+        "n_paragraphs": 2,
+        "n_pages": 2,
+        "n_mentions": 1,
+        "n_edits": 3,
+    }
+
+
+# --- leader_summary ---------------------------------------------------------------------
+
+
+def summary_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
+    mentions = make_mentions(
+        [
+            ("c1", 0, "lenin", "name", 10),
+            ("c1", 1, "lenin", "title", None),
+            ("c1", 2, "stalin", "name", 12),
+            ("c2", 0, "lenin", "pronoun", 40),
+            ("c2", 1, "lenin", "modifier", 41),
+        ]
+    )
+    sentiment = make_sentiment(mentions, [0.5, -0.5, 0.25, 0.2, 0.8], [1, -1, 0, 0, 1])
+    return mentions, sentiment
+
+
+def test_leader_summary_counts_and_shares():
+    mentions, sentiment = summary_inputs()
+    summary = leader_summary(mentions, sentiment, {"lenin": "V. I. Lenin"}, n_boot=500)
+    assert summary["leader"].tolist() == ["lenin", "stalin"]
+    lenin = summary.iloc[0]
+    assert lenin["display_name"] == "V. I. Lenin"
+    assert summary.iloc[1]["display_name"] == "stalin"  # not in the roster: shown by id
+    assert (lenin["n_mentions"], lenin["n_name"], lenin["n_title"]) == (4, 1, 1)
+    assert (lenin["n_modifier"], lenin["n_pronoun"], lenin["n_chapters"]) == (1, 1, 2)
+    assert (lenin["first_page"], lenin["last_page"]) == (10, 41)
+    # mean of 0.5, -0.5, 0.2, 0.8 = 1.0 / 4
+    assert lenin["tone_mean"] == pytest.approx(0.25)
+    # labels 1, -1, 0, 1
+    assert (lenin["share_negative"], lenin["share_neutral"], lenin["share_positive"]) == (
+        0.25,
+        0.25,
+        0.5,
+    )
+    assert lenin["tone_low"] <= lenin["tone_mean"] <= lenin["tone_high"]
+    assert lenin["tone_low"] >= -0.5 and lenin["tone_high"] <= 0.8
+    stalin = summary.iloc[1]
+    assert stalin["tone_mean"] == pytest.approx(0.25)
+    assert pd.isna(stalin["tone_low"]) and pd.isna(stalin["tone_high"])  # one score only
+    assert list(summary.columns) == LEADERS.columns
+
+
+def test_leader_summary_neutral_band_relabels_scores():
+    mentions, sentiment = summary_inputs()
+    # lenin's scores 0.5, -0.5, 0.2, 0.8 with band 0.3 -> labels 1, -1, 0, 1
+    # with band 0.6 -> 0, 0, 0, 1
+    wide = leader_summary(mentions, sentiment, {}, n_boot=10, neutral_band=0.6).iloc[0]
+    assert (wide["share_negative"], wide["share_neutral"], wide["share_positive"]) == (
+        0.0,
+        0.75,
+        0.25,
+    )
+
+
+def test_leader_summary_is_seeded_and_per_leader():
+    scores = [round(math.sin(k), 3) for k in range(25)] + [0.1, -0.3]
+    mentions = make_mentions(
+        [("c1", k, "lenin", "name", 1) for k in range(25)]
+        + [("c1", 25, "stalin", "name", 2), ("c1", 26, "stalin", "name", 2)]
+    )
+    sentiment = make_sentiment(mentions, scores, [0] * 27)
+    first = leader_summary(mentions, sentiment, {}, seed=3)
+    again = leader_summary(mentions, sentiment, {}, seed=3)
+    pd.testing.assert_frame_equal(first, again)
+    other_seed = leader_summary(mentions, sentiment, {}, seed=4)
+    assert other_seed.iloc[0]["tone_low"] != first.iloc[0]["tone_low"]
+    only_lenin = mentions["leader"] == "lenin"
+    alone = leader_summary(
+        mentions[only_lenin], sentiment[sentiment["leader"] == "lenin"], {}, seed=3
+    )
+    assert alone.iloc[0]["tone_low"] == first.iloc[0]["tone_low"]
+
+
+def test_leader_summary_without_scores_and_empty(caplog):
+    mentions, _ = summary_inputs()
+    summary = leader_summary(mentions, pd.DataFrame(columns=SENTIMENT.columns), {})
+    assert summary["tone_mean"].isna().all()
+    assert summary["share_positive"].isna().all()
+    with caplog.at_level(logging.WARNING):
+        empty = leader_summary(
+            pd.DataFrame(columns=MENTIONS.columns), pd.DataFrame(columns=SENTIMENT.columns), {}
+        )
+    assert empty.empty and list(empty.columns) == LEADERS.columns
+    assert "no leader mentions" in caplog.text
+
+
+def test_bootstrap_interval():
+    assert bootstrap_interval(np.array([0.3]), rng=np.random.default_rng(0)) is None
+    constant = bootstrap_interval(np.full(5, 0.4), rng=np.random.default_rng(0))
+    assert constant == pytest.approx((0.4, 0.4))
+    scores = np.linspace(-1, 1, 41)
+    low, high = bootstrap_interval(scores, rng=np.random.default_rng(7), n_boot=4000)
+    assert bootstrap_interval(scores, rng=np.random.default_rng(7), n_boot=4000) == (low, high)
+    # Standard error of the mean = sd / sqrt(n) ~ 0.5916 / 6.40 = 0.0924; 95% ~ +-0.18.
+    assert low == pytest.approx(-0.18, abs=0.04)
+    assert high == pytest.approx(0.18, abs=0.04)
+
+
+# --- network, GraphML, centrality --------------------------------------------------------
+
+
+def test_network_nodes_edges_and_filter():
+    rows = cooc_rows(
+        [
+            ("sentence", "a", "b", 3, 0.5, 4.0, 0.01, 0.2),
+            ("sentence", "b", "c", 1, -0.1, 0.3, 0.9, np.nan),
+            ("paragraph", "a", "c", 2, 0.4, 2.0, 0.02, 0.1),
+        ]
+    )
+    leaders = make_leaders(["c", "b", "a"])
+    graph = network(rows, leaders, scope="sentence", weight="npmi")
+    assert list(graph.nodes) == ["a", "b", "c"]
+    assert graph.nodes["a"] == {"display_name": "A", "n_mentions": 12}
+    assert graph.nodes["c"]["tone_mean"] == 0.0
+    assert list(graph.edges) == [("a", "b"), ("b", "c")]
+    assert graph.edges["a", "b"] == {
+        "n_ab": 3,
+        "weight": 0.5,
+        "npmi": 0.5,
+        "q_value": 0.01,
+        "tone": 0.2,
+    }
+    assert "tone" not in graph.edges["b", "c"]
+    strict = network(rows, leaders, scope="sentence", weight="llr", max_q=0.05)
+    assert list(strict.edges(data="weight")) == [("a", "b", 4.0)]
+
+
+def test_network_prefers_pooled_rows_and_rejects_mixed_chapters():
+    pooled = cooc_rows([("page", "a", "b", 5, 0.5, 1.0, 0.1, 0.0)])
+    per_chapter = cooc_rows([("page", "a", "c", 1, 0.5, 1.0, 0.1, 0.0)], chapter="ch1")
+    other_chapter = cooc_rows([("page", "b", "c", 1, 0.5, 1.0, 0.1, 0.0)], chapter="ch2")
+    leaders = make_leaders(["a", "b", "c"])
+    graph = network(pd.concat([per_chapter, pooled]), leaders, scope="page", weight="n_ab")
+    assert list(graph.edges(data="n_ab")) == [("a", "b", 5)]
+    with pytest.raises(ValueError, match="pooled"):
+        network(pd.concat([per_chapter, other_chapter]), leaders, scope="page")
+    with pytest.raises(ValueError, match="unknown scope"):
+        network(pooled, leaders, scope="chapter")
+
+
+def test_network_adds_leaders_missing_from_summary(caplog):
+    rows = cooc_rows([("sentence", "a", "z", 1, 0.5, 1.0, 0.1, 0.0)])
+    with caplog.at_level(logging.WARNING):
+        graph = network(rows, make_leaders(["b", "a"]), scope="sentence")
+    assert list(graph.nodes) == ["a", "b", "z"]
+    assert graph.nodes["z"] == {"display_name": "z", "n_mentions": 0}
+    assert "no summary row" in caplog.text
+
+
+def test_graphml_round_trip_and_deterministic_bytes(tmp_path):
+    rows = cooc_rows(
+        [
+            ("sentence", "a", "b", 3, 0.5, 4.0, 0.01, 0.2),
+            ("sentence", "b", "c", 1, -0.1, 0.3, 0.9, np.nan),
+        ]
+    )
+    graph = network(rows, make_leaders(["a", "b", "c"]), scope="sentence")
+    path = tmp_path / "network.graphml"
+    write_graphml(graph, path)
+    back = nx.read_graphml(path)
+    assert sorted(back.edges) == [("a", "b"), ("b", "c")]
+    assert back.edges["a", "b"]["weight"] == 0.5
+    assert back.edges["a", "b"]["n_ab"] == 3
+    assert back.nodes["b"]["display_name"] == "B"
+    first = path.read_bytes()
+    write_graphml(network(rows, make_leaders(["a", "b", "c"]), scope="sentence"), path)
+    assert path.read_bytes() == first
+    assert [p.name for p in tmp_path.iterdir()] == ["network.graphml"]  # no temp files left
+
+
+def test_centrality_path_graph_by_hand():
+    # Sentence scope: path a - b - c, both edges n_ab = 2; d is isolated.
+    rows = cooc_rows(
+        [
+            ("sentence", "a", "b", 2, 0.5, 1.0, 0.1, 0.0),
+            ("sentence", "b", "c", 2, 0.5, 1.0, 0.1, 0.0),
+        ]
+    )
+    table = centrality(rows, make_leaders(["a", "b", "c", "d"]), weight="n_ab")
+    assert list(table.columns) == CENTRALITY.columns
+    assert sorted(table["scope"].unique()) == ["page", "paragraph", "sentence"]
+    sentence = table[table["scope"] == "sentence"].set_index("leader")
+    assert sentence["degree"].to_dict() == {"a": 1, "b": 2, "c": 1, "d": 0}
+    assert sentence["weighted_degree"].to_dict() == {"a": 2.0, "b": 4.0, "c": 2.0, "d": 0.0}
+    # b lies on the only a-c path; normalised betweenness = 1 / ((n-1)(n-2)/2) = 1/3 (n = 4).
+    assert sentence.loc["b", "betweenness"] == pytest.approx(1 / 3)
+    assert sentence.loc["a", "betweenness"] == 0.0
+    # Principal eigenvector of the path a-b-c: (1/2, 1/sqrt 2, 1/2), and 0 for d.
+    assert sentence.loc["b", "eigenvector"] == pytest.approx(1 / math.sqrt(2), abs=1e-6)
+    assert sentence.loc["a", "eigenvector"] == pytest.approx(0.5, abs=1e-6)
+    assert sentence.loc["d", "eigenvector"] == pytest.approx(0.0, abs=1e-6)
+    # Page scope has no edges: all zeros.
+    page = table[table["scope"] == "page"]
+    assert (page[["degree", "weighted_degree", "betweenness", "eigenvector"]] == 0).all().all()
+
+
+def test_betweenness_uses_distance_only_for_positive_weights():
+    # Triangle: a-b and b-c strong (weight 4, distance 0.25), a-c weak (weight 1, distance 1).
+    # Weighted: a to c goes through b (0.5 < 1), so b has betweenness 1 (n = 3: 1 pair / 1).
+    # With one non-positive weight the paths are counted in hops: a-c direct, b has 0.
+    positive = cooc_rows(
+        [
+            ("sentence", "a", "b", 4, 0.8, 1.0, 0.1, 0.0),
+            ("sentence", "b", "c", 4, 0.8, 1.0, 0.1, 0.0),
+            ("sentence", "a", "c", 1, 0.2, 1.0, 0.1, 0.0),
+        ]
+    )
+    leaders = make_leaders(["a", "b", "c"])
+    weighted = centrality(positive, leaders, weight="npmi").set_index(["scope", "leader"])
+    assert weighted.loc[("sentence", "b"), "betweenness"] == pytest.approx(1.0)
+    negative = positive.copy()
+    negative.loc[2, "npmi"] = -0.2
+    hops = centrality(negative, leaders, weight="npmi").set_index(["scope", "leader"])
+    assert hops.loc[("sentence", "b"), "betweenness"] == 0.0
+    assert hops.loc[("sentence", "a"), "weighted_degree"] == pytest.approx(0.6)
+
+
+def test_centrality_empty_inputs():
+    table = centrality(pd.DataFrame(columns=COOCCURRENCE.columns), make_leaders(["a"])[:0])
+    assert table.empty and list(table.columns) == CENTRALITY.columns
+
+
+def test_write_csv_is_stable(tmp_path):
+    frame = pd.DataFrame(
+        {"leader": ["a", "b"], "score": [1 / 3, np.nan], "n": pd.array([1, None], dtype="Int64")}
+    )
+    path = tmp_path / "t.csv"
+    write_csv(frame, path)
+    assert path.read_text(encoding="utf-8") == "leader,score,n\na,0.333333,1\nb,,\n"
