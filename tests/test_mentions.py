@@ -1,0 +1,275 @@
+"""Tests for leader mention finding and entity clustering, on hand-built Docs."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+import pytest
+import spacy
+from spacy.tokens import Doc
+
+from leaderlens.mentions import find_entities, find_mentions, surname_key
+from leaderlens.positions import Layout
+from leaderlens.roster import Leader
+from leaderlens.tables import ENTITIES, MENTIONS
+
+ROSTER = [
+    Leader(
+        "lenin",
+        "Vladimir Lenin",
+        "male",
+        ("Lenin", "Vladimir Ilich Lenin", "Vladimir Ilich", "Ilich", "Ulyanov"),
+        titles=("the Old Man",),
+        homonyms=("Ulyanov",),
+    ),
+    Leader("trotsky", "Leon Trotsky", "male", ("Trotsky", "Trotski", "Trotzky")),
+    Leader(
+        "stalin", "Joseph Stalin", "male", ("Stalin", "Koba"), titles=("the General Secretary",)
+    ),
+    Leader("sokolnikov", "Grigori Sokolnikov", "male", ("Sokolnikov",)),
+    Leader("gorky", "Maksim Gorki", "male", ("Gorki", "Maksim Gorki"), homonyms=("Gorki",)),
+    Leader("milyutin", "Vladimir Milyutin", "male", ("Milyutin", "Vladimir Milyutin")),
+]
+
+OFFSET = 100
+"""Raw offset of the first clean character in the hand-built layouts."""
+
+
+@pytest.fixture(scope="module")
+def blank():
+    """A blank English pipeline (tokenizer only)."""
+    return spacy.blank("en")
+
+
+def make_doc(nlp, text: str, ents: tuple[tuple[str, str], ...] = ()) -> Doc:
+    """Tokenize ``text`` and set entities given as (surface, label), each at its first match."""
+    doc = nlp(text)
+    spans = []
+    for surface, label in ents:
+        start = text.index(surface)
+        spans.append(doc.char_span(start, start + len(surface), label=label))
+    doc.ents = spans
+    return doc
+
+
+def make_layout(text: str, *, page: int = 7) -> Layout:
+    """Build a one-paragraph layout: raw offset = clean offset + OFFSET; sentences at '. '."""
+    n = len(text)
+    charmap = pd.DataFrame({"raw_index": [OFFSET + i for i in range(n)], "page": [page] * n})
+    paragraphs = pd.DataFrame(
+        {"paragraph_id": [0], "start": [0], "end": [n], "section_id": [0], "section": ["INTRO"]}
+    )
+    starts = [0] + [i + 2 for i in range(n) if text.startswith(". ", i)]
+    ends = [*(s - 1 for s in starts[1:]), n]
+    sentences = pd.DataFrame(
+        {
+            "sentence_id": range(len(starts)),
+            "start": starts,
+            "end": ends,
+            "paragraph_id": 0,
+            "page": page,
+            "section": "INTRO",
+        }
+    )
+    return Layout.from_frames(charmap, paragraphs, sentences)
+
+
+def mentions_of(nlp, text: str, ents=(), **options) -> pd.DataFrame:
+    """Run find_mentions on a hand-built Doc of ``text``."""
+    doc = make_doc(nlp, text, ents)
+    return find_mentions(doc, ROSTER, make_layout(text), chapter="ch", **options)
+
+
+def triples(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """The (leader, surface, kind) of each mention, in order."""
+    return list(zip(frame["leader"], frame["surface"], frame["kind"], strict=True))
+
+
+def test_columns_ids_and_positions(blank):
+    text = "Trotski spoke first. Then Stalin replied to Trotski."
+    frame = mentions_of(blank, text)
+    assert list(frame.columns) == MENTIONS.columns
+    assert frame["mention_id"].tolist() == [0, 1, 2]
+    assert frame["start"].tolist() == [0, 26, 44]
+    assert frame["raw_start"].tolist() == [OFFSET, OFFSET + 26, OFFSET + 44]
+    assert frame["raw_end"].tolist() == [OFFSET + 7, OFFSET + 32, OFFSET + 51]
+    assert frame["sentence_id"].tolist() == [0, 1, 1]
+    assert frame["page"].tolist() == [7, 7, 7]
+    assert frame["section"].tolist() == ["INTRO"] * 3
+    assert (frame["chapter"] == "ch").all()
+
+
+def test_possessive_counts_as_name(blank):
+    frame = mentions_of(blank, "The draft was Trotzky's, not Stalin\u2019s.")
+    assert triples(frame) == [("trotsky", "Trotzky", "name"), ("stalin", "Stalin", "name")]
+
+
+def test_initials_join_the_name(blank):
+    frame = mentions_of(blank, "Letters from V. I. Lenin and G. Ya. Sokolnikov came.")
+    assert triples(frame) == [
+        ("lenin", "V. I. Lenin", "name"),
+        ("sokolnikov", "G. Ya. Sokolnikov", "name"),
+    ]
+
+
+def test_hyphenated_compounds_are_modifiers(blank):
+    frame = mentions_of(blank, "An anti-Stalin bloc feared the Lenin-Trotski pact.")
+    assert triples(frame) == [
+        ("stalin", "Stalin", "modifier"),
+        ("lenin", "Lenin", "modifier"),
+        ("trotsky", "Trotski", "modifier"),
+    ]
+
+
+def test_all_caps_and_word_boundaries(blank):
+    frame = mentions_of(blank, "LENIN AND TROTSKI. Leninism and Kobachidze are not Koba.")
+    assert triples(frame) == [
+        ("lenin", "LENIN", "name"),
+        ("trotsky", "TROTSKI", "name"),
+        ("stalin", "Koba", "name"),
+    ]
+
+
+def test_longest_match_wins(blank):
+    frame = mentions_of(blank, "Vladimir Ilich Lenin rested. Vladimir Milyutin did not.")
+    assert triples(frame) == [
+        ("lenin", "Vladimir Ilich Lenin", "name"),
+        ("milyutin", "Vladimir Milyutin", "name"),
+    ]
+
+
+def test_adjacent_names_merge_and_ocr_first_name_joins(blank):
+    frame = mentions_of(blank, "Then Ilich Lenin wrote. Vladmir Ilich Lenin signed.")
+    assert triples(frame) == [
+        ("lenin", "Ilich Lenin", "name"),
+        ("lenin", "Vladmir Ilich Lenin", "name"),
+    ]
+
+
+def test_name_split_by_one_line_break_still_matches(blank):
+    frame = mentions_of(blank, "It was Vladimir\nIlich who wrote.")
+    assert triples(frame) == [("lenin", "Vladimir\nIlich", "name")]
+
+
+def test_gorki_the_place_is_not_the_writer(blank):
+    text = (
+        "He rested at Gorki. Maksim Gorki visited him. The Gorki estate was quiet. "
+        "Gorki wrote back. They drove to Gorki. Letters came from Gorki. He wrote to Gorki. "
+        "In Gorki's view all was well. A lane led to Gorki."
+    )
+    doc = blank(text)
+    person = text.index("Gorki wrote")
+    place = text.rindex("Gorki")
+    doc.ents = [
+        doc.char_span(person, person + 5, label="PERSON"),
+        doc.char_span(place, place + 5, label="LOC"),
+    ]
+    frame = find_mentions(doc, ROSTER, make_layout(text), chapter="ch")
+    assert triples(frame) == [("gorky", "Maksim Gorki", "name")] + [("gorky", "Gorki", "name")] * 3
+    assert frame["start"].tolist() == [
+        text.index("Maksim"),
+        person,
+        text.index("to Gorki. In") + 3,
+        text.index("Gorki's"),
+    ]
+
+
+def test_surname_of_a_relative_is_not_the_leader(blank):
+    text = "His brother, Dmitri Ulyanov, was a doctor; even Comrade Ulyanov disagreed."
+    frame = mentions_of(blank, text)
+    assert triples(frame) == [("lenin", "Ulyanov", "name")]
+    assert frame["start"].tolist() == [text.index("Comrade") + 8]
+
+
+def test_titles_first_word_either_case(blank):
+    text = "The Old Man knew that the General Secretary's post, the General Secretaryship, grew."
+    frame = mentions_of(blank, text)
+    assert triples(frame) == [
+        ("lenin", "The Old Man", "title"),
+        ("stalin", "the General Secretary", "title"),
+    ]
+    assert mentions_of(blank, "the old man slept.").empty
+    assert mentions_of(blank, text, include_titles=False).empty
+
+
+def test_title_may_overlap_a_name(blank):
+    roster = [*ROSTER, Leader("krupskaya", "Nadezhda Krupskaya", "female", ("Krupskaya",),
+                              titles=("Lenin's wife",))]  # fmt: skip
+    text = "Lenin's wife wrote."
+    doc = blank(text)
+    frame = find_mentions(doc, roster, make_layout(text), chapter="ch")
+    assert triples(frame) == [("lenin", "Lenin", "name"), ("krupskaya", "Lenin's wife", "title")]
+
+
+def test_no_mentions_gives_empty_typed_table_and_warning(blank, caplog):
+    with caplog.at_level(logging.WARNING, logger="leaderlens.mentions"):
+        frame = mentions_of(blank, "Nobody of note was there.")
+    assert frame.empty
+    assert list(frame.columns) == MENTIONS.columns
+    assert "no leader mentions" in caplog.text
+
+
+def test_entities_cluster_people(blank):
+    text = "N. Ustryalov wrote to Trotski in Paris. Ustryalov's friend Dmitri Milyutin read it."
+    ents = (
+        ("N. Ustryalov", "PERSON"),
+        ("Trotski", "PERSON"),
+        ("Paris", "GPE"),
+        ("Ustryalov's", "PERSON"),
+        ("Dmitri Milyutin", "PERSON"),
+    )
+    doc = make_doc(blank, text, ents)
+    layout = make_layout(text)
+    mentions = find_mentions(doc, ROSTER, layout, chapter="ch")
+    # "Milyutin" after another first name is still a mention (not a homonym in this roster).
+    assert triples(mentions) == [("trotsky", "Trotski", "name"), ("milyutin", "Milyutin", "name")]
+    frame = find_entities(doc, ROSTER, mentions, layout, chapter="ch")
+    assert list(frame.columns) == ENTITIES.columns
+    assert frame["entity_id"].tolist() == [0, 1, 2, 3, 4]
+    assert frame["label"].tolist() == ["PERSON", "PERSON", "GPE", "PERSON", "PERSON"]
+    assert frame["person"].tolist()[:2] == ["ustryalov", "trotsky"]
+    assert pd.isna(frame["person"].iloc[2])
+    assert frame["person"].tolist()[3:] == ["ustryalov", "milyutin"]
+    assert frame["raw_start"].tolist()[0] == OFFSET
+
+
+def test_entity_alias_without_mention_and_surname_collision(blank):
+    text = "Trotsky met Dmitri Milyutin."
+    doc = make_doc(blank, text, (("Trotsky", "PERSON"), ("Dmitri Milyutin", "PERSON")))
+    no_mentions = find_mentions(blank(""), ROSTER, make_layout("x"), chapter="ch")
+    frame = find_entities(doc, ROSTER, no_mentions, make_layout(text), chapter="ch")
+    assert frame["person"].tolist() == ["trotsky", "milyutin_other"]
+
+
+def test_surname_key_strips_possessive_and_initials(blank):
+    doc = make_doc(blank, "Averbakh's view", (("Averbakh's", "PERSON"),))
+    assert surname_key(doc.ents[0]) == "averbakh"
+
+
+def test_no_entities_gives_empty_table(blank, caplog):
+    text = "Plain words only."
+    doc = blank(text)
+    with caplog.at_level(logging.WARNING):
+        frame = find_entities(doc, ROSTER, mentions_of(blank, text), make_layout(text), chapter="c")
+    assert frame.empty and list(frame.columns) == ENTITIES.columns
+    assert "no named entities" in caplog.text
+
+
+def test_real_model_place_and_person(nlp):
+    text = "In May he stayed at Gorki with his doctors. Later Maksim Gorki wrote to Lenin."
+    doc = nlp(text)
+    frame = find_mentions(doc, ROSTER, make_layout(text), chapter="ch")
+    assert triples(frame) == [("gorky", "Maksim Gorki", "name"), ("lenin", "Lenin", "name")]
+
+
+def test_roster_corrects_entity_labels_and_adds_missed_names(blank):
+    text = "Trotski and Stalin met in Paris."
+    doc = make_doc(blank, text, (("Trotski", "GPE"), ("Paris", "GPE")))
+    layout = make_layout(text)
+    mentions = find_mentions(doc, ROSTER, layout, chapter="ch")
+    frame = find_entities(doc, ROSTER, mentions, layout, chapter="ch")
+    assert frame["surface"].tolist() == ["Trotski", "Stalin", "Paris"]
+    assert frame["label"].tolist() == ["PERSON", "PERSON", "GPE"]
+    assert frame["person"].tolist()[:2] == ["trotsky", "stalin"]
+    assert frame["entity_id"].tolist() == [0, 1, 2]
