@@ -508,6 +508,22 @@ def test_page_numbers_at_the_foot_of_every_page() -> None:
     assert "grain levy, as they had done every autumn since the war had ended and" in (chapter.text)
 
 
+def test_head_printed_once_beside_a_page_number_is_removed() -> None:
+    lines = [
+        "The commissars met again in the autumn and quarrelled about the",
+        "grain levy, as they had done every autumn since the war had ended.",
+        "41",
+        " The Grain Question",
+        "42",
+        "Nobody read the figures, and the commissars forgot them by the",
+        "summer, as they always did.",
+    ]
+    chapter = clean_chapter("\n".join(lines), is_word=tiny_is_word)
+    assert "Grain Question" not in chapter.text
+    assert page_of(chapter, "Nobody read") == 42
+    assert set(chapter.edits["kind"]) >= {"running_head", "page_number"}
+
+
 def test_unwrapped_text_has_one_paragraph_per_line() -> None:
     first = "The delegates argued about the grain levy for a whole week. " * 5
     second = "Then they went home without any agreement, as usual. " * 5

@@ -642,7 +642,24 @@ def _running_heads(
         near = sum(1 for i in found if any(rank[i] + d in number_ranks for d in (-2, -1, 1, 2)))
         if text in head_texts or (len(found) >= HEAD_MIN_REPEATS and 2 * near >= len(found)):
             heads.extend(found)
+        else:
+            # A head printed too few times to repeat (a short chapter): a title-cased line
+            # right beside a page number, shaped like a title rather than a sentence.
+            heads.extend(
+                i
+                for i in found
+                if any(rank[i] + d in number_ranks for d in (-1, 1))
+                and _is_headline(lines[i].text, width)
+            )
     return sorted(heads)
+
+
+def _is_headline(text: str, width: float) -> bool:
+    """Return True for a title-cased line such as "A History of Tests" or "Lenin: A Life"."""
+    words = re.findall(r"[^\W\d_]+", text)
+    if not words or not _is_title_like(text.strip(), width) or _is_caps(text):
+        return False
+    return words[0][0].isupper() and all(w[0].isupper() for w in words if len(w) >= 4)
 
 
 def _headings(lines: Sequence[_Line], kinds: Sequence[LineKind]) -> list[int]:
