@@ -14,6 +14,10 @@ rule clean:
         "benchmarks/clean/{chapter}.tsv"
     conda:
         "../envs/leaderlens.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         model=config["model"],
     script:

@@ -13,6 +13,10 @@ rule cooccurrence:
         "benchmarks/cooccurrence/{chapter}.tsv"
     conda:
         "../envs/leaderlens.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         scopes=config["cooccurrence"]["scopes"],
         min_count=config["cooccurrence"]["min_count"],

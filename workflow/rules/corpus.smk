@@ -36,6 +36,10 @@ rule corpus:
         "benchmarks/corpus/all.tsv"
     conda:
         "../envs/leaderlens.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
     params:
         chapters=CHAPTERS,
         scopes=config["cooccurrence"]["scopes"],

@@ -14,6 +14,10 @@ rule mentions:
         "benchmarks/mentions/{chapter}.tsv"
     conda:
         "../envs/leaderlens.yaml"
+    threads: 1
+    resources:
+        mem_mb=1500,
+        runtime=15,
     params:
         titles=config["mentions"]["titles"],
     script:

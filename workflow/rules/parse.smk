@@ -12,6 +12,10 @@ rule parse:
         "benchmarks/parse/{chapter}.tsv"
     conda:
         "../envs/leaderlens.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
     params:
         model=config["model"],
     script:

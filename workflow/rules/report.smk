@@ -12,5 +12,9 @@ rule report:
         "benchmarks/report/all.tsv"
     conda:
         "../envs/leaderlens.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=20,
     script:
         "../../scripts/report.py"

@@ -10,6 +10,10 @@ rule sentiment:
         "benchmarks/sentiment/{chapter}.tsv"
     conda:
         "../envs/leaderlens.yaml"
+    threads: 1
+    resources:
+        mem_mb=1500,
+        runtime=15,
     params:
         method=config["sentiment"]["method"],
         neutral_band=config["sentiment"]["neutral_band"],
