@@ -11,7 +11,12 @@
 #   logs/{rule}/{chapter}.log, benchmarks/{rule}/{chapter}.tsv
 from snakemake.utils import min_version, validate
 
+from leaderlens.workflow import check_config_file
+
 min_version("9.0")
+
+# One-line errors (file, line, key) for a broken config/config.yaml, before Snakemake parses it.
+check_config_file("config/config.yaml", "workflow/schemas/config.schema.yaml")
 
 
 configfile: "config/config.yaml"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -30,6 +33,7 @@ def copy_project(dest: Path, chapters: Path = FIXTURE_BOOK) -> Path:
     Returns:
         ``dest``.
     """
+    dest.mkdir(parents=True, exist_ok=True)
     for name in ("Snakefile", "config", "workflow", "scripts"):
         source = ROOT / name
         if source.is_dir():
@@ -40,3 +44,35 @@ def copy_project(dest: Path, chapters: Path = FIXTURE_BOOK) -> Path:
     shutil.copy2(ROOT / "reports" / "report.qmd", dest / "reports" / "report.qmd")
     shutil.copytree(chapters, dest / "data" / "raw")
     return dest
+
+
+def snakemake(
+    project: Path, *args: str, prefix: Sequence[str] = (), timeout: int = 900
+) -> subprocess.CompletedProcess[str]:
+    """Run Snakemake with two cores in ``project`` and return the finished process.
+
+    Args:
+        project: A project copy made by :func:`copy_project`.
+        args: Extra Snakemake options.
+        prefix: A command to run Snakemake under (e.g. ``unshare``), or nothing.
+        timeout: Seconds before the run is abandoned.
+
+    Returns:
+        The completed process with text stdout and stderr.
+    """
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "snakemake", "--cores", "2", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="session")
+def finished_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture book after one complete, uninterrupted pipeline run."""
+    project = copy_project(tmp_path_factory.mktemp("book"))
+    done = snakemake(project)
+    assert done.returncode == 0, done.stderr[-4000:]
+    return project

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import networkx as nx
 import pytest
-from conftest import copy_project
+from conftest import snakemake
 
 from leaderlens.tables import (
     COOCCURRENCE,
@@ -22,24 +20,10 @@ from leaderlens.tables import (
 CHAPTERS = ["ch01-the-congress", "ch02-the-illness"]
 
 
-def snakemake(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run Snakemake in ``project`` with two cores and return the finished process."""
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-
-
-@pytest.fixture(scope="module")
-def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fixture book after one complete pipeline run."""
-    project = copy_project(tmp_path_factory.mktemp("book"))
-    done = snakemake(project)
-    assert done.returncode == 0, done.stderr[-4000:]
-    return project
+@pytest.fixture
+def book(finished_book: Path) -> Path:
+    """The fixture book after one complete pipeline run (shared by the session)."""
+    return finished_book
 
 
 def test_every_chapter_gets_every_table(book: Path) -> None:

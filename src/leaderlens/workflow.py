@@ -11,6 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+import yaml
+
 from leaderlens import __version__
 
 CHAPTER_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]*"
@@ -43,6 +46,66 @@ def discover_chapters(raw_dir: str | Path) -> list[str]:
     if not names:
         raise ValueError(f"{folder}: no chapters found; add a plain-text chapter as <name>.txt")
     return names
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Read a YAML file, turning syntax errors into a message with the line and column.
+
+    Args:
+        path: The YAML file.
+
+    Returns:
+        The parsed document.
+
+    Raises:
+        ValueError: If the file cannot be read or is not valid YAML.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(
+            f"{path}: cannot read it ({error}); check the path and save as UTF-8"
+        ) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ValueError(
+            f"{path}{where}: invalid YAML ({error.problem}); fix the syntax there"
+        ) from None
+    except yaml.YAMLError as error:
+        raise ValueError(f"{path}: invalid YAML ({error}); fix the syntax") from None
+
+
+def check_config_file(path: str | Path, schema_path: str | Path) -> None:
+    """Check a configuration file against its schema, with a message naming the key.
+
+    Args:
+        path: The configuration file (``config/config.yaml``).
+        schema_path: Its JSON schema in YAML (``workflow/schemas/config.schema.yaml``).
+
+    Raises:
+        ValueError: On a YAML error, an unknown key or a value of the wrong type.
+    """
+    data = read_yaml(path)
+    if data is None:
+        data = {}
+    schema = read_yaml(schema_path)
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    if not errors:
+        return
+    error = errors[0]
+    where = ".".join(str(part) for part in error.absolute_path) or "top level"
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(allowed))
+        raise ValueError(
+            f"{path}: unknown key {', '.join(map(repr, unknown))} at {where}; allowed keys are "
+            f"{', '.join(allowed)} (see {schema_path})"
+        )
+    raise ValueError(f"{path}: {where}: {error.message} (see {schema_path})")
 
 
 @contextmanager

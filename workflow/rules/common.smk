@@ -1,4 +1,8 @@
+from leaderlens.roster import load_roster
 from leaderlens.workflow import CHAPTER_PATTERN, discover_chapters
+
+# A broken roster stops the run here, with a message naming the file, not inside a job.
+load_roster(config["roster"])
 
 # Every data/raw/<chapter>.txt is a chapter (sorted; invalid names stop the run with a message).
 CHAPTERS = discover_chapters("data/raw")
