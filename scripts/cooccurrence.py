@@ -1,13 +1,23 @@
-"""Snakemake adapter: mentions and tone -> leader pairs per unit with statistics."""
+"""Snakemake adapter: mentions, tone and the parse -> leader pairs per unit and per section."""
 
-from leaderlens.cooccurrence import cooccurrence_table, unit_counts
+from leaderlens.cooccurrence import (
+    cooccurrence_table,
+    section_cooccurrence,
+    section_unit_counts,
+    token_spans,
+    token_windows,
+    unit_counts,
+)
+from leaderlens.parse import load_doc
 from leaderlens.tables import (
     CHARMAP,
     COOCCURRENCE,
+    COOCCURRENCE_SECTIONS,
     MENTIONS,
     PARAGRAPHS,
     SENTENCES,
     SENTIMENT,
+    WINDOWS,
     read_table,
     write_table,
 )
@@ -15,18 +25,22 @@ from leaderlens.workflow import job_logging
 
 with job_logging(snakemake.log[0]) as log:  # noqa: F821
     sm = snakemake  # noqa: F821
-    n_units = unit_counts(
-        read_table(sm.input.sentences, SENTENCES),
-        read_table(sm.input.paragraphs, PARAGRAPHS),
-        read_table(sm.input.charmap, CHARMAP)["page"].dropna().unique(),
+    chapter = sm.wildcards.chapter
+    sentences = read_table(sm.input.sentences, SENTENCES)
+    paragraphs = read_table(sm.input.paragraphs, PARAGRAPHS)
+    mentions = read_table(sm.input.mentions, MENTIONS)
+    sentiment = read_table(sm.input.sentiment, SENTIMENT)
+    spans = token_spans(load_doc(sm.input.doc))
+    windows = token_windows(spans, paragraphs, size=sm.params.window, chapter=chapter)
+    pages = read_table(sm.input.charmap, CHARMAP)["page"].dropna().unique()
+    n_units = unit_counts(sentences, paragraphs, pages, windows)
+    options = {"scopes": sm.params.scopes, "min_count": sm.params.min_count, "windows": windows}
+    pairs = cooccurrence_table(mentions, sentiment, n_units, chapter=chapter, **options)
+    per_section = section_unit_counts(sentences, paragraphs, windows)
+    sections = section_cooccurrence(
+        mentions, sentiment, paragraphs, per_section, chapter=chapter, **options
     )
-    pairs = cooccurrence_table(
-        read_table(sm.input.mentions, MENTIONS),
-        read_table(sm.input.sentiment, SENTIMENT),
-        n_units,
-        chapter=sm.wildcards.chapter,
-        scopes=sm.params.scopes,
-        min_count=sm.params.min_count,
-    )
-    log.info("units %s; %d pair rows", n_units, len(pairs))
+    log.info("units %s; %d pair rows, %d section rows", n_units, len(pairs), len(sections))
+    write_table(windows, sm.output.windows, WINDOWS)
     write_table(pairs, sm.output.cooccurrence, COOCCURRENCE)
+    write_table(sections, sm.output.sections, COOCCURRENCE_SECTIONS)

@@ -10,12 +10,25 @@ import pandas as pd
 import pytest
 
 from leaderlens.cooccurrence import (
+    assign_windows,
     benjamini_hochberg,
     cooccurrence_table,
     pair_statistics,
+    section_cooccurrence,
+    section_unit_counts,
+    token_spans,
+    token_windows,
     unit_counts,
 )
-from leaderlens.tables import COOCCURRENCE, MENTIONS, SENTIMENT, read_table, write_table
+from leaderlens.tables import (
+    COOCCURRENCE,
+    COOCCURRENCE_SECTIONS,
+    MENTIONS,
+    SENTIMENT,
+    WINDOWS,
+    read_table,
+    write_table,
+)
 
 
 def make_mentions(rows: list[tuple]) -> pd.DataFrame:
@@ -41,6 +54,8 @@ def make_mentions(rows: list[tuple]) -> pd.DataFrame:
         )
     frame = pd.DataFrame(records, columns=MENTIONS.columns)
     frame["page"] = pd.array(frame["page"].tolist(), dtype="Int32")
+    if "confidence" in frame.columns:  # appended to MENTIONS by the mentions stage
+        frame["confidence"] = 1.0
     return frame
 
 
@@ -355,3 +370,179 @@ def test_table_round_trips_through_the_contract(tmp_path):
     first = path.read_bytes()
     write_table(cooccurrence_table(mentions, sentiment, N_UNITS, chapter="ch"), path, COOCCURRENCE)
     assert path.read_bytes() == first
+
+
+# --- tone in both directions ----------------------------------------------------------------
+
+
+def test_tone_of_each_member_in_the_shared_units():
+    mentions, sentiment = hand_example()
+    table = cooccurrence_table(mentions, sentiment, N_UNITS, chapter="ch", scopes=["sentence"])
+    ab = row(table, "sentence", "a", "b")
+    # Shared sentences 0 and 1: a's own mentions 0.5, 0.3 (sentence 0) and 0.1 (sentence 1);
+    # b's own mentions -0.2 and 0.4.
+    assert ab["tone_a"] == pytest.approx(0.9 / 3)
+    assert ab["tone_b"] == pytest.approx(0.2 / 2)
+    assert (ab["n_tone_a"], ab["n_tone_b"]) == (3, 2)
+    ac = row(table, "sentence", "a", "c")
+    assert (ac["tone_a"], ac["tone_b"]) == pytest.approx((-0.9, 0.8))
+    assert (ac["n_tone_a"], ac["n_tone_b"]) == (1, 1)
+    unscored = cooccurrence_table(mentions, NO_SENTIMENT, N_UNITS, chapter="ch")
+    assert unscored["tone_a"].isna().all() and unscored["tone_b"].isna().all()
+    assert (unscored["n_tone_a"] == 0).all() and (unscored["n_tone_b"] == 0).all()
+
+
+# --- token windows ---------------------------------------------------------------------------
+
+PARAGRAPHS = pd.DataFrame(
+    {
+        "paragraph_id": [0, 1],
+        "start": [0, 22],
+        "end": [20, 40],
+        "section_id": [0, 0],
+        "section": ["S", "S"],
+    }
+)
+# Five tokens in paragraph 0, three in paragraph 1.
+SPANS = [(0, 3), (4, 7), (8, 11), (12, 15), (16, 19), (22, 25), (26, 29), (30, 33)]
+
+
+def test_token_windows_restart_at_each_paragraph():
+    windows = token_windows(SPANS, PARAGRAPHS, size=2, chapter="ch")
+    assert list(windows.columns) == WINDOWS.columns
+    # Paragraph 0: tokens 0-1, 2-3, 4; paragraph 1: tokens 5-6, 7.
+    assert windows["window_id"].tolist() == [0, 1, 2, 3, 4]
+    assert windows["paragraph_id"].tolist() == [0, 0, 0, 1, 1]
+    assert windows["start"].tolist() == [0, 8, 16, 22, 30]
+    assert windows["end"].tolist() == [7, 15, 19, 29, 33]
+    assert windows["n_tokens"].tolist() == [2, 2, 1, 2, 1]
+    assert len(token_windows(SPANS, PARAGRAPHS, size=100, chapter="ch")) == 2
+    with pytest.raises(ValueError, match="window size"):
+        token_windows(SPANS, PARAGRAPHS, size=0, chapter="ch")
+
+
+def test_token_spans_skip_whitespace_tokens():
+    import spacy
+
+    doc = spacy.blank("en")("Lenin spoke.\n\nStalin left.")
+    assert token_spans(doc) == [(0, 5), (6, 11), (11, 12), (14, 20), (21, 25), (25, 26)]
+
+
+def test_assign_windows_by_first_character():
+    windows = token_windows(SPANS, PARAGRAPHS, size=2, chapter="ch")
+    mentions = make_mentions([("ch", "a", 0, 0, 1)] * 4 + [("other", "a", 0, 0, 1)])
+    # Starts 8 (window 1), 16 (window 2), 23 (inside a token of window 3), 0 (window 0);
+    # the other chapter has no windows.
+    mentions["start"] = [8, 16, 23, 0, 8]
+    assert assign_windows(mentions, windows).tolist() == [1, 2, 3, 0, pd.NA]
+
+
+def window_example() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Four 10-character windows: a and b share windows 0 and 3; a alone in 1, b in 2."""
+    windows = pd.DataFrame(
+        {
+            "chapter": "ch",
+            "window_id": [0, 1, 2, 3],
+            "paragraph_id": [0, 0, 1, 1],
+            "start": [0, 10, 20, 30],
+            "end": [9, 19, 29, 39],
+            "n_tokens": 3,
+        }
+    )
+    mentions = make_mentions([("ch", leader, 0, 0, 1) for leader in "ababab"])
+    mentions["start"] = [0, 5, 12, 25, 31, 35]
+    return mentions, windows
+
+
+def test_window_scope_counts_once_per_window():
+    mentions, windows = window_example()
+    n_units = {"window": 4}
+    table = cooccurrence_table(
+        mentions, NO_SENTIMENT, n_units, chapter="ch", scopes=["window"], windows=windows
+    )
+    ab = row(table, "window", "a", "b")
+    # a in windows 0, 1, 3; b in 0, 2, 3; both in 0 and 3; N = 4.
+    assert (ab["n_ab"], ab["n_a"], ab["n_b"], ab["n_units"]) == (2, 3, 3, 4)
+    assert ab["expected"] == pytest.approx(9 / 4)
+    assert ab["pmi"] == pytest.approx(math.log2(8 / 9))
+    assert unit_counts(pd.DataFrame({"sentence_id": []}), PARAGRAPHS, [], windows) == {
+        "sentence": 0,
+        "paragraph": 2,
+        "page": 0,
+        "window": 4,
+    }
+    with pytest.raises(ValueError, match="token windows"):
+        cooccurrence_table(mentions, NO_SENTIMENT, n_units, chapter="ch", scopes=["window"])
+
+
+# --- per section ----------------------------------------------------------------------------
+
+
+def section_layout() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Paragraphs 0-1 in section 0 ("FIRST"), 2 in section 1; two sentences per paragraph."""
+    paragraphs = pd.DataFrame(
+        {
+            "paragraph_id": [0, 1, 2],
+            "start": [0, 100, 200],
+            "end": [90, 190, 290],
+            "section_id": [0, 0, 1],
+            "section": ["FIRST", "FIRST", "SECOND"],
+        }
+    )
+    sentences = pd.DataFrame({"sentence_id": range(6), "paragraph_id": [0, 0, 1, 1, 2, 2]})
+    return paragraphs, sentences
+
+
+def test_section_unit_counts():
+    paragraphs, sentences = section_layout()
+    windows = pd.DataFrame({"window_id": [0, 1, 2], "paragraph_id": [0, 2, 2]})
+    assert section_unit_counts(sentences, paragraphs, windows) == {
+        0: {"sentence": 4, "paragraph": 2, "window": 1},
+        1: {"sentence": 2, "paragraph": 1, "window": 2},
+    }
+
+
+def test_section_cooccurrence_by_hand():
+    mentions, sentiment = hand_example()
+    paragraphs, sentences = section_layout()
+    units = section_unit_counts(sentences, paragraphs)
+    table = section_cooccurrence(
+        mentions,
+        sentiment,
+        paragraphs,
+        units,
+        chapter="ch",
+        scopes=["sentence", "paragraph", "page"],
+    )
+    assert list(table.columns) == COOCCURRENCE_SECTIONS.columns
+    assert set(table["scope"]) == {"sentence", "paragraph"}  # pages straddle sections
+    assert set(table["section_id"]) == {0}  # section 1 holds b alone (sentence 4)
+    assert set(table["section"]) == {"FIRST"}
+    first = table[table["scope"] == "sentence"].set_index(["leader_a", "leader_b"])
+    # Section 0, N = 4 sentences: a in 0-3, b in 0-1, c in 2.
+    ab = first.loc[("a", "b")]
+    assert (ab["n_ab"], ab["n_a"], ab["n_b"], ab["n_units"]) == (2, 4, 2, 4)
+    assert ab["pmi"] == pytest.approx(0.0)  # log2(2 * 4 / (4 * 2))
+    # a is in every sentence: P(X >= 2), X ~ Hyp(N=4, K=4, n=2) = 1, so p = q = 1.
+    assert ab["p_value"] == pytest.approx(1.0) and ab["q_value"] == pytest.approx(1.0)
+    assert ab["tone_a"] == pytest.approx(0.3) and ab["tone_b"] == pytest.approx(0.1)
+    paragraph = table[table["scope"] == "paragraph"].set_index(["leader_a", "leader_b"])
+    # Paragraphs 0 and 1: a in both, b in 0, c in 1.
+    assert tuple(paragraph.loc[("a", "b"), ["n_ab", "n_a", "n_b", "n_units"]]) == (1, 2, 1, 2)
+
+
+def test_section_cooccurrence_empty_and_missing_windows():
+    paragraphs, sentences = section_layout()
+    units = section_unit_counts(sentences, paragraphs)
+    empty = section_cooccurrence(
+        pd.DataFrame(columns=MENTIONS.columns),
+        NO_SENTIMENT,
+        paragraphs,
+        units,
+        chapter="ch",
+        scopes=["sentence"],
+    )
+    assert empty.empty and list(empty.columns) == COOCCURRENCE_SECTIONS.columns
+    mentions, sentiment = hand_example()
+    with pytest.raises(ValueError, match="no count for scopes"):
+        section_cooccurrence(mentions, sentiment, paragraphs, units, chapter="ch")

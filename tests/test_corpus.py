@@ -12,11 +12,14 @@ import pytest
 
 from leaderlens.corpus import (
     bootstrap_interval,
+    build_corpus,
     centrality,
     chapter_row,
     combine,
     leader_summary,
     network,
+    network_lists,
+    scope_correlation,
     write_csv,
     write_graphml,
 )
@@ -26,6 +29,9 @@ from leaderlens.tables import (
     COOCCURRENCE,
     LEADERS,
     MENTIONS,
+    NETWORK_EDGES,
+    NETWORK_NODES,
+    SCOPE_CORRELATION,
     SENTIMENT,
     to_arrow,
 )
@@ -55,6 +61,8 @@ def make_mentions(rows: list[tuple]) -> pd.DataFrame:
         columns=MENTIONS.columns,
     )
     frame["page"] = pd.array(frame["page"].tolist(), dtype="Int32")
+    if "confidence" in frame.columns:  # appended to MENTIONS by the mentions stage
+        frame["confidence"] = 1.0
     return frame
 
 
@@ -414,3 +422,79 @@ def test_write_csv_is_stable(tmp_path):
     path = tmp_path / "t.csv"
     write_csv(frame, path)
     assert path.read_text(encoding="utf-8") == "leader,score,n\na,0.333333,1\nb,,\n"
+
+
+def test_centrality_of_the_configured_scopes():
+    rows = cooc_rows([("window", "a", "b", 2, 0.5, 1.0, 0.1, 0.0)])
+    table = centrality(rows, make_leaders(["a", "b"]), weight="n_ab", scopes=["window"])
+    assert table["scope"].tolist() == ["window", "window"]
+    assert table["degree"].tolist() == [1, 1]
+
+
+def test_network_edges_carry_each_side_tone_and_export_as_lists(tmp_path):
+    rows = cooc_rows(
+        [
+            ("sentence", "a", "b", 3, 0.5, 4.0, 0.01, 0.2),
+            ("sentence", "b", "c", 1, -0.1, 0.3, 0.9, np.nan),
+        ]
+    )
+    rows["tone_a"] = [0.4, np.nan]
+    rows["tone_b"] = [-0.1, np.nan]
+    graph = network(rows, make_leaders(["a", "b", "c"]), scope="sentence", weight="n_ab")
+    assert graph.edges["a", "b"]["tone_a"] == 0.4 and graph.edges["a", "b"]["tone_b"] == -0.1
+    nodes, edges = network_lists(graph)
+    assert list(nodes.columns) == NETWORK_NODES.columns
+    assert list(edges.columns) == NETWORK_EDGES.columns
+    assert nodes["leader"].tolist() == ["a", "b", "c"]
+    assert nodes["display_name"].tolist() == ["A", "B", "C"]
+    assert nodes["tone_mean"].isna().tolist() == [False, False, True]
+    assert edges[["leader_a", "leader_b", "n_ab"]].values.tolist() == [["a", "b", 3], ["b", "c", 1]]
+    assert edges["weight"].tolist() == [3.0, 1.0]
+    assert edges.loc[0, "tone_a"] == 0.4 and pd.isna(edges.loc[1, "tone"])
+    write_csv(edges, tmp_path / "edges.csv")
+    text = (tmp_path / "edges.csv").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == ",".join(NETWORK_EDGES.columns)
+    assert text.splitlines()[2] == "b,c,1,1,-0.1,0.9,,,"
+
+
+def test_scope_correlation_by_hand():
+    # Union of pairs: ab, ac, bc, bd. n_ab sentence 3, 1, 2, 0 (bd absent -> 0); paragraph
+    # 5, 2, 0 (bc absent), 1. Ranks 4, 2, 3, 1 and 4, 3, 1, 2: d = 0, -1, 2, -1, sum d^2 = 6,
+    # rho = 1 - 6 * 6 / (4 * (16 - 1)) = 0.4.
+    # npmi sentence .5, .1, .3, -1 (absent); paragraph .6, .2, -1 (absent), .4. Ranks 4, 2, 3,
+    # 1 and 4, 2, 1, 3: sum d^2 = 8, rho = 1 - 6 * 8 / 60 = 0.2.
+    rows = cooc_rows(
+        [
+            ("sentence", "a", "b", 3, 0.5, 1.0, 0.1, 0.0),
+            ("sentence", "a", "c", 1, 0.1, 1.0, 0.1, 0.0),
+            ("sentence", "b", "c", 2, 0.3, 1.0, 0.1, 0.0),
+            ("paragraph", "a", "b", 5, 0.6, 1.0, 0.1, 0.0),
+            ("paragraph", "a", "c", 2, 0.2, 1.0, 0.1, 0.0),
+            ("paragraph", "b", "d", 1, 0.4, 1.0, 0.1, 0.0),
+            ("page", "a", "b", 1, 0.5, 1.0, 0.1, 0.0),
+        ]
+    )
+    table = scope_correlation(rows)
+    assert list(table.columns) == SCOPE_CORRELATION.columns
+    got = table.set_index(["measure", "scope_a", "scope_b"])
+    assert got.loc[("n_ab", "sentence", "paragraph"), "spearman"] == pytest.approx(0.4)
+    assert got.loc[("npmi", "sentence", "paragraph"), "spearman"] == pytest.approx(0.2)
+    assert tuple(got.loc[("n_ab", "sentence", "paragraph"), ["n_pairs", "n_common"]]) == (4, 2)
+    # Page vs paragraph: pairs ab, ac, bd; page n_ab 1, 0, 0 -> still varies: rho defined;
+    # page vs sentence over ab, ac, bc: page 1, 0, 0 vs 3, 1, 2.
+    assert got.loc[("n_ab", "sentence", "page"), "n_pairs"] == 3
+    # Scopes in the order sentence, paragraph, page, window; every chapter label separately.
+    assert set(zip(table["scope_a"], table["scope_b"], strict=True)) == {
+        ("sentence", "paragraph"),
+        ("sentence", "page"),
+        ("paragraph", "page"),
+    }
+    two = scope_correlation(rows[rows["leader_a"] == "a"].head(2))
+    assert two["spearman"].isna().all()  # fewer than three pairs
+    with pytest.raises(ValueError, match="measures"):
+        scope_correlation(rows, measures=["llr"])
+
+
+def test_build_corpus_rejects_a_network_scope_not_computed():
+    with pytest.raises(ValueError, match="network_scope"):
+        build_corpus([], {}, scopes=["sentence"], network_scope="paragraph")

@@ -1,8 +1,12 @@
-"""Leader pairs that share a sentence, paragraph or page, with association statistics.
+"""Leader pairs that share a sentence, paragraph, page or token window, with statistics.
 
-A unit is one sentence, paragraph or printed page of a chapter, keyed by ``(chapter, unit
-id)``. A pair of leaders counts once per unit where both appear, however often each is
-mentioned there. For a pair (a, b) over ``N`` units the 2x2 table is::
+A unit is one sentence, paragraph, printed page or token window of a chapter, keyed by
+``(chapter, unit id)``. A pair of leaders counts once per unit where both appear, however
+often each is mentioned there. Token windows are fixed and non-overlapping, so "once per
+unit" holds for them too: each paragraph's non-space tokens are cut into consecutive runs of
+``size`` tokens from its first token (the last run may be shorter; no run crosses a
+paragraph break), and a mention belongs to the run holding its first character. For a pair
+(a, b) over ``N`` units the 2x2 table is::
 
                  b in unit        b not in unit
     a in unit    n_ab             n_a - n_ab
@@ -13,6 +17,14 @@ chance"): Fisher's exact test (``alternative="greater"``) when any expected cell
 otherwise the chi-square(1) survival of Dunning's G2, halved when ``n_ab`` exceeds its
 expectation and one minus that half otherwise. q-values are Benjamini-Hochberg over all pairs
 of one scope.
+
+Tone: ``tone`` is the mean score of every mention of a or b in the units both share;
+``tone_a`` (``tone_b``) the mean over a's (b's) own mentions there, with ``n_tone_a``
+(``n_tone_b``) scored mentions: how the prose treats each member when they appear together.
+
+Per section (:func:`section_cooccurrence`) the same statistics are computed with the units,
+counts and q-values of one section only, for the scopes sentence, paragraph and window
+(pages straddle sections, so the page scope is left out there).
 """
 
 from __future__ import annotations
@@ -20,24 +32,34 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from leaderlens.tables import COOCCURRENCE, empty_frame
+from leaderlens.tables import COOCCURRENCE, COOCCURRENCE_SECTIONS, WINDOWS, Table, empty_frame
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 logger = logging.getLogger(__name__)
 
-Scope = Literal["sentence", "paragraph", "page"]
+Scope = Literal["sentence", "paragraph", "page", "window"]
 SCOPES: tuple[Scope, ...] = get_args(Scope)
+TEXT_SCOPES: tuple[Scope, ...] = ("sentence", "paragraph", "page")
+"""The scopes computed by default (``window`` needs the chapter's token windows)."""
+SECTION_SCOPES: tuple[Scope, ...] = ("sentence", "paragraph", "window")
+"""The scopes whose units nest inside sections."""
 UNIT_COLUMN: dict[str, str] = {
     "sentence": "sentence_id",
     "paragraph": "paragraph_id",
     "page": "page",
+    "window": "window_id",
 }
 """The mentions column that identifies a unit of each scope (within a chapter)."""
+INT_COLUMNS = ("n_ab", "n_a", "n_b", "n_units", "n_tone_a", "n_tone_b")
+FLOAT_COLUMNS = ("expected", "pmi", "npmi", "llr", "p_value", "q_value", "tone", "tone_a", "tone_b")
 
 MIN_EXPECTED = 5.0
 """Below this expected count in any cell, the exact test replaces the G2 approximation."""
@@ -63,10 +85,92 @@ def known_pages(pages: Iterable[int | float | None]) -> set[int]:
     return known
 
 
+def token_spans(doc: Doc) -> list[tuple[int, int]]:
+    """List the character spans of a Doc's non-space tokens.
+
+    Args:
+        doc: The parsed chapter.
+
+    Returns:
+        ``(start, end)`` offsets of every token that is not whitespace, in order.
+    """
+    return [(token.idx, token.idx + len(token.text)) for token in doc if not token.is_space]
+
+
+def token_windows(
+    spans: Sequence[tuple[int, int]], paragraphs: pd.DataFrame, *, size: int, chapter: str
+) -> pd.DataFrame:
+    """Cut each paragraph's tokens into consecutive non-overlapping windows of ``size``.
+
+    Args:
+        spans: Non-space token spans of the chapter, in order (see :func:`token_spans`).
+        paragraphs: ``tables.PARAGRAPHS`` rows of the chapter.
+        size: Tokens per window; a paragraph's last window may be shorter.
+        chapter: The chapter name.
+
+    Returns:
+        ``tables.WINDOWS`` rows, numbered from 0 in text order; tokens outside every
+        paragraph belong to no window.
+
+    Raises:
+        ValueError: If ``size < 1``.
+    """
+    if size < 1:
+        raise ValueError(f"cooccurrence window size must be at least 1 token, got {size}")
+    starts = np.array([start for start, _ in spans], dtype=np.int64)
+    rows = []
+    for paragraph in paragraphs.sort_values("start", kind="mergesort").itertuples(index=False):
+        first = int(np.searchsorted(starts, int(paragraph.start), side="left"))
+        stop = int(np.searchsorted(starts, int(paragraph.end), side="left"))
+        for begin in range(first, stop, size):
+            chunk = spans[begin : min(begin + size, stop)]
+            rows.append(
+                {
+                    "chapter": chapter,
+                    "window_id": len(rows),
+                    "paragraph_id": int(paragraph.paragraph_id),
+                    "start": int(chunk[0][0]),
+                    "end": int(chunk[-1][1]),
+                    "n_tokens": len(chunk),
+                }
+            )
+    if not rows:
+        logger.warning("chapter %s: no tokens, so no token windows", chapter)
+        return empty_frame(WINDOWS)
+    return pd.DataFrame(rows, columns=WINDOWS.columns)
+
+
+def assign_windows(mentions: pd.DataFrame, windows: pd.DataFrame) -> pd.Series:
+    """Find the token window of each mention: the window holding its first character.
+
+    Args:
+        mentions: ``tables.MENTIONS`` rows (one or several chapters).
+        windows: ``tables.WINDOWS`` rows of the same chapters.
+
+    Returns:
+        ``window_id`` per mention (nullable Int64, aligned with ``mentions``); null when its
+        chapter has no window or it starts before the first one.
+    """
+    result = pd.Series(pd.NA, index=mentions.index, dtype="Int64")
+    for chapter, rows in windows.groupby("chapter", sort=True):
+        rows = rows.sort_values("start", kind="mergesort")
+        starts = rows["start"].to_numpy(dtype=np.int64)
+        ids = rows["window_id"].to_numpy(dtype=np.int64)
+        mask = (mentions["chapter"] == chapter).to_numpy()
+        if not mask.any():
+            continue
+        at = np.searchsorted(starts, mentions.loc[mask, "start"].to_numpy(dtype=np.int64), "right")
+        found = pd.array(np.where(at > 0, ids[np.maximum(at - 1, 0)], 0), dtype="Int64")
+        found[at == 0] = pd.NA
+        result.loc[mask] = found
+    return result
+
+
 def unit_counts(
     sentences: pd.DataFrame,
     paragraphs: pd.DataFrame,
     pages: Iterable[int | float | None],
+    windows: pd.DataFrame | None = None,
 ) -> dict[str, int]:
     """Count the units of each scope in one chapter.
 
@@ -75,15 +179,49 @@ def unit_counts(
         paragraphs: ``tables.PARAGRAPHS`` rows of the chapter.
         pages: The page of every clean character (``tables.CHARMAP["page"]``); unknown pages
             (null or -1) are not counted.
+        windows: ``tables.WINDOWS`` rows of the chapter, or None for no window scope.
 
     Returns:
-        ``{"sentence": n, "paragraph": n, "page": n}``.
+        ``{"sentence": n, "paragraph": n, "page": n}`` plus ``"window": n`` with windows.
     """
-    return {
+    counts = {
         "sentence": int(sentences["sentence_id"].nunique()),
         "paragraph": int(paragraphs["paragraph_id"].nunique()),
         "page": len(known_pages(pages)),
     }
+    if windows is not None:
+        counts["window"] = int(windows["window_id"].nunique())
+    return counts
+
+
+def section_unit_counts(
+    sentences: pd.DataFrame, paragraphs: pd.DataFrame, windows: pd.DataFrame | None = None
+) -> dict[int, dict[str, int]]:
+    """Count the sentences, paragraphs and token windows of each section of a chapter.
+
+    Args:
+        sentences: ``tables.SENTENCES`` rows of the chapter.
+        paragraphs: ``tables.PARAGRAPHS`` rows of the chapter (they carry ``section_id``).
+        windows: ``tables.WINDOWS`` rows of the chapter, or None for no window scope.
+
+    Returns:
+        ``{section_id: {"sentence": n, "paragraph": n[, "window": n]}}`` for every section.
+    """
+    section_of = paragraphs.set_index("paragraph_id")["section_id"]
+    sentence_sections = sentences["paragraph_id"].map(section_of)
+    counts: dict[int, dict[str, int]] = {}
+    for section_id in sorted(int(s) for s in paragraphs["section_id"].unique()):
+        in_section = paragraphs.loc[paragraphs["section_id"] == section_id, "paragraph_id"]
+        counts[section_id] = {
+            "sentence": int(
+                sentences.loc[sentence_sections == section_id, "sentence_id"].nunique()
+            ),
+            "paragraph": int(in_section.nunique()),
+        }
+        if windows is not None:
+            held = windows["paragraph_id"].isin(set(in_section.tolist()))
+            counts[section_id]["window"] = int(windows.loc[held, "window_id"].nunique())
+    return counts
 
 
 def _xlogx_ratio(observed: float, expected: float) -> float:
@@ -170,12 +308,18 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     return q
 
 
-def _scored_mentions(mentions: pd.DataFrame, sentiment: pd.DataFrame) -> pd.DataFrame:
-    """Attach each mention's sentiment score (NaN when it has none)."""
+def _scored_mentions(
+    mentions: pd.DataFrame, sentiment: pd.DataFrame, windows: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Attach each mention's sentiment score (NaN when it has none) and token window."""
     columns = ["chapter", "mention_id", "leader", "sentence_id", "paragraph_id", "page"]
     frame = mentions[columns].copy()
     frame["page"] = pd.to_numeric(frame["page"], errors="coerce").astype("Int64")
     frame.loc[(frame["page"] < 0).fillna(False), "page"] = pd.NA
+    if windows is None:
+        frame["window_id"] = pd.array([pd.NA] * len(frame), dtype="Int64")
+    else:
+        frame["window_id"] = assign_windows(mentions, windows).to_numpy()
     if len(sentiment):
         scores = sentiment[["chapter", "mention_id", "score"]].drop_duplicates(
             ["chapter", "mention_id"]
@@ -196,8 +340,23 @@ def _scope_pairs(scored: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     return pairs.rename(columns={unit: "unit"}).reset_index(drop=True)
 
 
+def _pair_tone(pairs: pd.DataFrame, located: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """Mean scores of the mentions of a and b in each pair's shared units (all, a's, b's)."""
+    in_units = pairs.merge(
+        located[["chapter", unit, "leader", "score"]].rename(columns={unit: "unit"}),
+        on=["chapter", "unit"],
+    )
+    keys = ["leader_a", "leader_b"]
+    is_a = in_units["leader"] == in_units["leader_a"]
+    is_b = in_units["leader"] == in_units["leader_b"]
+    tone = in_units[is_a | is_b].groupby(keys)["score"].mean().rename("tone")
+    side_a = in_units[is_a].groupby(keys)["score"].agg(tone_a="mean", n_tone_a="count")
+    side_b = in_units[is_b].groupby(keys)["score"].agg(tone_b="mean", n_tone_b="count")
+    return pd.concat([tone, side_a, side_b], axis=1).reset_index()
+
+
 def _scope_table(scored: pd.DataFrame, scope: Scope, n_units: int, min_count: int) -> pd.DataFrame:
-    """Compute the rows of one scope (without ``chapter`` and ``q_value``)."""
+    """Compute the rows of one scope (without ``chapter``)."""
     unit = UNIT_COLUMN[scope]
     located = scored.dropna(subset=[unit])
     present = located[["chapter", unit, "leader"]].drop_duplicates()
@@ -213,16 +372,8 @@ def _scope_table(scored: pd.DataFrame, scope: Scope, n_units: int, min_count: in
     counts = counts[counts["n_ab"] >= min_count]
     if counts.empty:
         return pd.DataFrame()
-    # Tone: every mention of a or b inside the units both share.
     shared = pairs.merge(counts[["leader_a", "leader_b"]], on=["leader_a", "leader_b"])
-    in_units = shared.merge(
-        located[["chapter", unit, "leader", "score"]].rename(columns={unit: "unit"}),
-        on=["chapter", "unit"],
-    )
-    of_pair = in_units[
-        (in_units["leader"] == in_units["leader_a"]) | (in_units["leader"] == in_units["leader_b"])
-    ]
-    tone = of_pair.groupby(["leader_a", "leader_b"])["score"].mean().rename("tone").reset_index()
+    tone = _pair_tone(shared, located, unit)
     counts = counts.merge(tone, on=["leader_a", "leader_b"], how="left")
     counts["n_a"] = counts["leader_a"].map(n_leader).astype("int64")
     counts["n_b"] = counts["leader_b"].map(n_leader).astype("int64")
@@ -237,14 +388,42 @@ def _scope_table(scored: pd.DataFrame, scope: Scope, n_units: int, min_count: in
     return counts
 
 
+def _typed(table: pd.DataFrame, contract: Table) -> pd.DataFrame:
+    """Order, sort and type the rows of a pair table as ``contract``."""
+    table = table[contract.columns]
+    table = table.sort_values(list(contract.key), kind="mergesort").reset_index(drop=True)
+    for column in INT_COLUMNS:
+        table[column] = table[column].fillna(0).astype("int64")
+    for column in FLOAT_COLUMNS:
+        table[column] = table[column].astype("float64")
+    return table
+
+
+def _check_options(
+    scopes: Sequence[str], n_units: Mapping[str, int], min_count: int, windows: object
+) -> None:
+    """Raise ValueError for unknown scopes, missing unit counts or windows, bad min_count."""
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown:
+        raise ValueError(f"unknown co-occurrence scopes {unknown}; use some of {list(SCOPES)}")
+    if min_count < 1:
+        raise ValueError(f"min_count must be at least 1, got {min_count}")
+    missing = [s for s in scopes if s not in n_units]
+    if missing:
+        raise ValueError(f"n_units has no count for scopes {missing}; see unit_counts()")
+    if "window" in scopes and windows is None:
+        raise ValueError("the window scope needs the token windows (tables.WINDOWS rows)")
+
+
 def cooccurrence_table(
     mentions: pd.DataFrame,
     sentiment: pd.DataFrame,
     n_units: Mapping[str, int],
     *,
     chapter: str,
-    scopes: Sequence[Scope] = SCOPES,
+    scopes: Sequence[Scope] = TEXT_SCOPES,
     min_count: int = 1,
+    windows: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Count leader pairs per unit and compute their association statistics.
 
@@ -256,28 +435,23 @@ def cooccurrence_table(
         chapter: The label written in the ``chapter`` column ("corpus" for pooled rows).
         scopes: Scopes to compute.
         min_count: Keep pairs that share at least this many units (before the q-values).
+        windows: ``tables.WINDOWS`` rows of the same chapters (needed for the window scope).
 
     Returns:
         Exactly the ``tables.COOCCURRENCE`` columns, sorted by its key; ``tone`` is the mean
-        score of all mentions of a or b in the units both share (NaN without scores).
-        Mentions with an unknown page are left out of the page scope.
+        score of all mentions of a or b in the units both share, ``tone_a``/``tone_b`` of
+        each one's own mentions there (NaN without scores). Mentions with an unknown page
+        are left out of the page scope.
 
     Raises:
-        ValueError: If a scope is unknown, ``n_units`` lacks it or is too small, or
-            ``min_count < 1``.
+        ValueError: If a scope is unknown, ``n_units`` lacks it or is too small, the window
+            scope has no windows, or ``min_count < 1``.
     """
-    unknown = [s for s in scopes if s not in SCOPES]
-    if unknown:
-        raise ValueError(f"unknown co-occurrence scopes {unknown}; use some of {list(SCOPES)}")
-    if min_count < 1:
-        raise ValueError(f"min_count must be at least 1, got {min_count}")
-    missing = [s for s in scopes if s not in n_units]
-    if missing:
-        raise ValueError(f"n_units has no count for scopes {missing}; see unit_counts()")
+    _check_options(scopes, n_units, min_count, windows)
     if mentions.empty:
         logger.warning("chapter %s: no mentions, so no co-occurrence rows", chapter)
         return empty_frame(COOCCURRENCE)
-    scored = _scored_mentions(mentions, sentiment)
+    scored = _scored_mentions(mentions, sentiment, windows)
     parts = [_scope_table(scored, s, int(n_units[s]), min_count) for s in sorted(set(scopes))]
     parts = [p for p in parts if not p.empty]
     if not parts:
@@ -287,10 +461,63 @@ def cooccurrence_table(
         return empty_frame(COOCCURRENCE)
     table = pd.concat(parts, ignore_index=True)
     table["chapter"] = chapter
-    table = table[COOCCURRENCE.columns]
-    table = table.sort_values(list(COOCCURRENCE.key), kind="mergesort").reset_index(drop=True)
-    for column in ("n_ab", "n_a", "n_b", "n_units"):
-        table[column] = table[column].astype("int64")
-    for column in ("expected", "pmi", "npmi", "llr", "p_value", "q_value", "tone"):
-        table[column] = table[column].astype("float64")
-    return table
+    return _typed(table, COOCCURRENCE)
+
+
+def section_cooccurrence(
+    mentions: pd.DataFrame,
+    sentiment: pd.DataFrame,
+    paragraphs: pd.DataFrame,
+    section_units: Mapping[int, Mapping[str, int]],
+    *,
+    chapter: str,
+    scopes: Sequence[Scope] = SECTION_SCOPES,
+    min_count: int = 1,
+    windows: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Compute the pair statistics of each section of one chapter separately.
+
+    Args:
+        mentions: ``tables.MENTIONS`` rows of the chapter.
+        sentiment: ``tables.SENTIMENT`` rows of the chapter (may be empty).
+        paragraphs: ``tables.PARAGRAPHS`` rows (a mention's section is its paragraph's).
+        section_units: Units per section and scope; see :func:`section_unit_counts`.
+        chapter: The chapter name.
+        scopes: Scopes to compute; ``page`` is skipped (pages straddle sections).
+        min_count: Keep pairs that share at least this many units of the section.
+        windows: ``tables.WINDOWS`` rows of the chapter (needed for the window scope).
+
+    Returns:
+        ``tables.COOCCURRENCE_SECTIONS`` rows: per section, the ``COOCCURRENCE`` statistics
+        over that section's units, with q-values over that section's pairs of a scope.
+
+    Raises:
+        ValueError: As :func:`cooccurrence_table`.
+    """
+    scopes = [s for s in sorted(set(scopes)) if s != "page"]
+    for units in section_units.values():
+        _check_options(scopes, units, min_count, windows)
+    if mentions.empty or not scopes:
+        return empty_frame(COOCCURRENCE_SECTIONS)
+    scored = _scored_mentions(mentions, sentiment, windows)
+    section_of = paragraphs.set_index("paragraph_id")["section_id"]
+    scored["section_id"] = scored["paragraph_id"].map(section_of)
+    names = paragraphs.drop_duplicates("section_id").set_index("section_id")["section"]
+    parts = []
+    for section_id in sorted(section_units):
+        in_section = scored[scored["section_id"] == section_id]
+        units = section_units[section_id]
+        for scope in scopes:
+            part = _scope_table(in_section, scope, int(units[scope]), min_count)
+            if part.empty:
+                continue
+            part["section_id"] = section_id
+            part["section"] = names.get(section_id)
+            parts.append(part)
+    if not parts:
+        logger.warning("chapter %s: no leader pair shares a unit within a section", chapter)
+        return empty_frame(COOCCURRENCE_SECTIONS)
+    table = pd.concat(parts, ignore_index=True)
+    table["chapter"] = chapter
+    table["section_id"] = table["section_id"].astype("int32")
+    return _typed(table, COOCCURRENCE_SECTIONS)

@@ -9,6 +9,11 @@ Centrality choices (documented here because they change the numbers):
 - ``eigenvector`` is networkx's power iteration (``max_iter=10000``), weighted under the same
   rule; it is 0.0 for every node of a graph without edges or when it does not converge
   (with a warning).
+
+Sensitivity to the unit (:func:`scope_correlation`): for every two scopes, the Spearman rank
+correlation of a pair measure (``n_ab``, ``npmi``) over the union of the pairs of both scopes;
+a pair missing from one scope takes the value of a pair never seen together there
+(``n_ab`` 0, ``npmi`` -1). Null with fewer than three pairs or a constant measure.
 """
 
 from __future__ import annotations
@@ -27,20 +32,31 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from scipy import stats
 
-from leaderlens.cooccurrence import SCOPES, cooccurrence_table, known_pages
+from leaderlens.cooccurrence import (
+    SCOPES,
+    TEXT_SCOPES,
+    cooccurrence_table,
+    known_pages,
+)
 from leaderlens.tables import (
     CENTRALITY,
     CHAPTERS,
     CHARMAP,
     COOCCURRENCE,
+    COOCCURRENCE_SECTIONS,
     EDITS,
     ENTITIES,
     LEADERS,
     MENTIONS,
+    NETWORK_EDGES,
+    NETWORK_NODES,
     PARAGRAPHS,
+    SCOPE_CORRELATION,
     SENTENCES,
     SENTIMENT,
+    WINDOWS,
     Table,
     read_table,
     to_arrow,
@@ -54,6 +70,8 @@ Weight = Literal["n_ab", "npmi", "llr"]
 KINDS = ("name", "title", "modifier", "pronoun")
 POOLED = "corpus"
 """The ``chapter`` label of co-occurrence rows pooled over all chapters."""
+ABSENT = {"n_ab": 0.0, "npmi": -1.0}
+"""The value of a pair measure for a pair never seen together in a scope."""
 BOOT_CHUNK = 1_000_000
 """Most resampled indices held in memory at once by the bootstrap."""
 
@@ -276,7 +294,8 @@ def network(
 
     Returns:
         A graph with sorted nodes (attrs ``display_name``, ``n_mentions``, ``tone_mean``) and
-        sorted edges (attrs ``weight``, ``n_ab``, ``npmi``, ``q_value``, ``tone``); missing or
+        sorted edges (attrs ``weight``, ``n_ab``, ``npmi``, ``q_value``, ``tone``, ``tone_a``,
+        ``tone_b``); missing or
         non-finite attributes are left out so the graph is GraphML-safe. Leaders on an edge
         but absent from ``leaders`` become nodes named by their id (with a warning).
 
@@ -311,6 +330,8 @@ def network(
             ("npmi", row.npmi),
             ("q_value", row.q_value),
             ("tone", row.tone),
+            ("tone_a", getattr(row, "tone_a", None)),
+            ("tone_b", getattr(row, "tone_b", None)),
         ):
             number = _finite(value)
             if number is not None:
@@ -379,6 +400,7 @@ def centrality(
     *,
     weight: Weight = "npmi",
     max_q: float = 1.0,
+    scopes: Sequence[str] = TEXT_SCOPES,
 ) -> pd.DataFrame:
     """Compute degree, weighted degree, betweenness and eigenvector centrality per scope.
 
@@ -387,17 +409,94 @@ def centrality(
         leaders: ``tables.LEADERS`` rows (every leader gets a row in every scope).
         weight: The edge weight (see the module docstring for how it enters each measure).
         max_q: Keep pairs with ``q_value <= max_q``.
+        scopes: The scopes to compute (each gets a row per leader).
 
     Returns:
-        ``tables.CENTRALITY`` rows for the scopes sentence, paragraph and page.
+        ``tables.CENTRALITY`` rows for the given scopes.
     """
     frames = [
         _scope_centrality(
             network(cooccurrence, leaders, scope=scope, weight=weight, max_q=max_q), scope
         )
-        for scope in SCOPES
+        for scope in sorted(set(scopes))
     ]
     return combine(frames, CENTRALITY)
+
+
+def scope_correlation(
+    cooccurrence: pd.DataFrame, *, measures: Sequence[str] = ("n_ab", "npmi")
+) -> pd.DataFrame:
+    """Rank-correlate pair measures between every two scopes, per chapter label.
+
+    Args:
+        cooccurrence: ``tables.COOCCURRENCE`` rows (chapters and pooled ``"corpus"`` rows).
+        measures: Pair measures to compare (each must be a key of :data:`ABSENT`).
+
+    Returns:
+        ``tables.SCOPE_CORRELATION`` rows: one per chapter label, measure and pair of scopes
+        (``scope_a < scope_b`` in :data:`SCOPES` order); see the module docstring.
+
+    Raises:
+        ValueError: If a measure has no value for absent pairs.
+    """
+    unknown = [m for m in measures if m not in ABSENT]
+    if unknown:
+        raise ValueError(f"scope correlation measures {unknown} unknown; use {list(ABSENT)}")
+    rows = []
+    for chapter, table in cooccurrence.groupby("chapter", sort=True):
+        present = [s for s in SCOPES if s in set(table["scope"])]
+        for measure in measures:
+            wide = table.pivot_table(
+                index=["leader_a", "leader_b"], columns="scope", values=measure, aggfunc="first"
+            )
+            for i, scope_a in enumerate(present):
+                for scope_b in present[i + 1 :]:
+                    pair = wide[[scope_a, scope_b]].dropna(how="all")
+                    common = int(pair.notna().all(axis=1).sum())
+                    pair = pair.fillna(ABSENT[measure]).astype(float)
+                    rho = None
+                    if (
+                        len(pair) >= 3
+                        and pair[scope_a].nunique() > 1
+                        and pair[scope_b].nunique() > 1
+                    ):
+                        rho = float(stats.spearmanr(pair[scope_a], pair[scope_b]).statistic)
+                    rows.append(
+                        {
+                            "chapter": chapter,
+                            "measure": measure,
+                            "scope_a": scope_a,
+                            "scope_b": scope_b,
+                            "n_pairs": len(pair),
+                            "n_common": common,
+                            "spearman": rho,
+                        }
+                    )
+    return combine([pd.DataFrame(rows, columns=SCOPE_CORRELATION.columns)], SCOPE_CORRELATION)
+
+
+def network_lists(graph: nx.Graph) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return a network's nodes and edges as tables (for CSV node and edge lists).
+
+    Args:
+        graph: A graph built by :func:`network`.
+
+    Returns:
+        ``(nodes, edges)``: ``tables.NETWORK_NODES`` and ``tables.NETWORK_EDGES`` rows, with
+        missing attributes as nulls; each edge's leaders in sorted order.
+    """
+    nodes = pd.DataFrame(
+        [{"leader": node, **attrs} for node, attrs in graph.nodes(data=True)],
+        columns=NETWORK_NODES.columns,
+    )
+    edges = pd.DataFrame(
+        [
+            {"leader_a": min(a, b), "leader_b": max(a, b), **attrs}
+            for a, b, attrs in graph.edges(data=True)
+        ],
+        columns=NETWORK_EDGES.columns,
+    )
+    return combine([nodes], NETWORK_NODES), combine([edges], NETWORK_EDGES)
 
 
 def write_graphml(graph: nx.Graph, path: str | os.PathLike[str]) -> None:
@@ -440,6 +539,8 @@ class ChapterTables:
     entities: pd.DataFrame
     sentiment: pd.DataFrame
     cooccurrence: pd.DataFrame
+    cooccurrence_sections: pd.DataFrame
+    windows: pd.DataFrame
     sentences: pd.DataFrame
     paragraphs: pd.DataFrame
     charmap: pd.DataFrame
@@ -451,6 +552,8 @@ CHAPTER_TABLES: dict[str, Table] = {
     "entities": ENTITIES,
     "sentiment": SENTIMENT,
     "cooccurrence": COOCCURRENCE,
+    "cooccurrence_sections": COOCCURRENCE_SECTIONS,
+    "windows": WINDOWS,
     "sentences": SENTENCES,
     "paragraphs": PARAGRAPHS,
     "charmap": CHARMAP,
@@ -482,6 +585,8 @@ class Corpus:
     entities: pd.DataFrame
     sentiment: pd.DataFrame
     cooccurrence: pd.DataFrame
+    cooccurrence_sections: pd.DataFrame
+    scope_correlation: pd.DataFrame
     leaders: pd.DataFrame
     centrality: pd.DataFrame
     chapters: pd.DataFrame
@@ -493,6 +598,8 @@ CORPUS_TABLES: dict[str, Table] = {
     "entities": ENTITIES,
     "sentiment": SENTIMENT,
     "cooccurrence": COOCCURRENCE,
+    "cooccurrence_sections": COOCCURRENCE_SECTIONS,
+    "scope_correlation": SCOPE_CORRELATION,
     "leaders": LEADERS,
     "centrality": CENTRALITY,
     "chapters": CHAPTERS,
@@ -504,7 +611,7 @@ def build_corpus(
     chapters: Sequence[ChapterTables],
     roster_names: Mapping[str, str],
     *,
-    scopes: Sequence[str] = SCOPES,
+    scopes: Sequence[str] = TEXT_SCOPES,
     min_count: int = 1,
     n_boot: int = 2000,
     seed: int = 0,
@@ -527,11 +634,21 @@ def build_corpus(
 
     Returns:
         The corpus; its ``cooccurrence`` holds each chapter's rows plus pooled rows
-        labelled ``"corpus"``.
+        labelled ``"corpus"`` (token windows pooled as the union of the chapters' windows);
+        ``cooccurrence_sections`` each chapter's section rows.
+
+    Raises:
+        ValueError: If ``network_scope`` is not among ``scopes``.
     """
+    if network_scope not in scopes:
+        raise ValueError(
+            f"corpus.network_scope {network_scope!r} is not among the co-occurrence scopes "
+            f"{list(scopes)}; add it to cooccurrence.scopes in config/config.yaml"
+        )
+    names = ("mentions", "entities", "sentiment", "cooccurrence", "cooccurrence_sections")
     combined = {
         name: combine([getattr(c, name) for c in chapters], CHAPTER_TABLES[name])
-        for name in ("mentions", "entities", "sentiment", "cooccurrence")
+        for name in (*names, "windows")
     }
     rows = [
         chapter_row(
@@ -551,6 +668,7 @@ def build_corpus(
         "sentence": int(chapter_table["n_sentences"].sum()),
         "paragraph": int(chapter_table["n_paragraphs"].sum()),
         "page": int(chapter_table["n_pages"].sum()),
+        "window": len(combined["windows"]),
     }
     pooled = cooccurrence_table(
         combined["mentions"],
@@ -559,6 +677,7 @@ def build_corpus(
         chapter=POOLED,
         scopes=scopes,
         min_count=min_count,
+        windows=combined["windows"] if "window" in scopes else None,
     )
     cooccurrence = combine([combined["cooccurrence"], pooled], COOCCURRENCE)
     leaders = leader_summary(
@@ -572,15 +691,19 @@ def build_corpus(
         entities=combined["entities"],
         sentiment=combined["sentiment"],
         cooccurrence=cooccurrence,
+        cooccurrence_sections=combined["cooccurrence_sections"],
+        scope_correlation=scope_correlation(cooccurrence),
         leaders=leaders,
-        centrality=centrality(pooled, leaders, weight=network_weight, max_q=network_max_q),
+        centrality=centrality(
+            pooled, leaders, weight=network_weight, max_q=network_max_q, scopes=scopes
+        ),
         chapters=combine([chapter_table], CHAPTERS),
         network=graph,
     )
 
 
 def write_corpus(corpus: Corpus, folder: str | os.PathLike[str]) -> list[Path]:
-    """Write every corpus table as Parquet and CSV, and the network as GraphML.
+    """Write every corpus table as Parquet and CSV, the network as GraphML and CSV lists.
 
     Args:
         corpus: The built corpus.
@@ -597,4 +720,8 @@ def write_corpus(corpus: Corpus, folder: str | os.PathLike[str]) -> list[Path]:
         write_csv(frame, out / f"{name}.csv")
         written += [out / f"{name}.parquet", out / f"{name}.csv"]
     write_graphml(corpus.network, out / "network.graphml")
-    return [*written, out / "network.graphml"]
+    nodes, edges = network_lists(corpus.network)
+    write_csv(nodes, out / "network_nodes.csv")
+    write_csv(edges, out / "network_edges.csv")
+    lists = [out / "network.graphml", out / "network_nodes.csv", out / "network_edges.csv"]
+    return [*written, *lists]

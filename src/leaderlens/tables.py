@@ -58,10 +58,12 @@ MENTIONS = Table(
             pa.field("surface", pa.string(), nullable=False),
             pa.field("kind", pa.string(), nullable=False),
             *POSITION_FIELDS,
+            pa.field("confidence", pa.float64(), nullable=False),
         ]
     ),
     ("chapter", "mention_id"),
 )
+"""``confidence``: 1.0 for names, titles and modifiers; below 1 for resolved pronouns."""
 
 ENTITIES = Table(
     "entities",
@@ -90,10 +92,23 @@ SENTIMENT = Table(
             pa.field("context_start", pa.int32(), nullable=False),
             pa.field("context_end", pa.int32(), nullable=False),
             pa.field("method", pa.string(), nullable=False),
+            pa.field("voice", pa.string()),
+            pa.field("speaker", pa.string()),
         ]
     ),
     ("chapter", "mention_id"),
 )
+"""``voice``: ``narration`` (the author's words) or ``quotation`` (inside quotation marks;
+null only in tables from before voice was recorded); ``speaker``: who speaks the quotation,
+as a leader id when the speaker is a leader mention, else the name as printed, else null."""
+
+PAIR_TONE_FIELDS = [
+    pa.field("tone_a", pa.float64()),
+    pa.field("tone_b", pa.float64()),
+    pa.field("n_tone_a", pa.int64()),
+    pa.field("n_tone_b", pa.int64()),
+]
+"""Tone of each member of a pair within the units both share (appended to COOCCURRENCE)."""
 
 COOCCURRENCE = Table(
     "cooccurrence",
@@ -114,10 +129,13 @@ COOCCURRENCE = Table(
             pa.field("p_value", pa.float64(), nullable=False),
             pa.field("q_value", pa.float64(), nullable=False),
             pa.field("tone", pa.float64()),
+            *PAIR_TONE_FIELDS,
         ]
     ),
     ("chapter", "scope", "leader_a", "leader_b"),
 )
+"""``tone_a``/``tone_b``: mean score of a's / b's own mentions in the units both share, over
+``n_tone_a``/``n_tone_b`` scored mentions (the relationship seen from each side)."""
 
 # Internal tables written by the clean and parse stages.
 
@@ -242,6 +260,233 @@ CHAPTERS = Table(
     ("chapter",),
 )
 """One row per chapter: size, pages and counts, for the report's provenance section."""
+
+PERSONS = Table(
+    "persons",
+    pa.schema(
+        [
+            pa.field("person", pa.string(), nullable=False),
+            pa.field("display_name", pa.string(), nullable=False),
+            pa.field("names", pa.string(), nullable=False),
+            pa.field("n_mentions", pa.int64(), nullable=False),
+            pa.field("n_chapters", pa.int64(), nullable=False),
+            pa.field("leader", pa.string()),
+            pa.field("suggested", pa.bool_(), nullable=False),
+        ]
+    ),
+    ("person",),
+)
+"""Every person over all chapters: key, most frequent full name, name forms seen ("; "),
+PERSON mentions, chapters, the roster leader id if any, and whether the person is frequent
+enough off the roster to suggest adding them."""
+
+
+# Tables of the co-occurrence and collocates stages (per chapter and corpus).
+
+WINDOWS = Table(
+    "windows",
+    pa.schema(
+        [
+            CHAPTER,
+            pa.field("window_id", pa.int32(), nullable=False),
+            pa.field("paragraph_id", pa.int32(), nullable=False),
+            pa.field("start", pa.int32(), nullable=False),
+            pa.field("end", pa.int32(), nullable=False),
+            pa.field("n_tokens", pa.int32(), nullable=False),
+        ]
+    ),
+    ("chapter", "window_id"),
+)
+"""The units of the ``window`` scope: consecutive non-overlapping runs of ``size`` non-space
+tokens, restarting at each paragraph (the last run of a paragraph may be shorter); start/end
+index clean.txt."""
+
+COOCCURRENCE_SECTIONS = Table(
+    "cooccurrence_sections",
+    pa.schema(
+        [
+            CHAPTER,
+            pa.field("section_id", pa.int32(), nullable=False),
+            pa.field("section", pa.string()),
+            *[f for f in COOCCURRENCE.schema if f.name != "chapter"],
+        ]
+    ),
+    ("chapter", "section_id", "scope", "leader_a", "leader_b"),
+)
+"""COOCCURRENCE computed within each section (units and q-values of that section only;
+scopes sentence, paragraph and window: pages straddle sections)."""
+
+SCOPE_CORRELATION = Table(
+    "scope_correlation",
+    pa.schema(
+        [
+            CHAPTER,
+            pa.field("measure", pa.string(), nullable=False),
+            pa.field("scope_a", pa.string(), nullable=False),
+            pa.field("scope_b", pa.string(), nullable=False),
+            pa.field("n_pairs", pa.int64(), nullable=False),
+            pa.field("n_common", pa.int64(), nullable=False),
+            pa.field("spearman", pa.float64()),
+        ]
+    ),
+    ("chapter", "measure", "scope_a", "scope_b"),
+)
+"""Sensitivity of the network to the unit: Spearman rank correlation of a pair measure
+between two scopes over the union of their pairs (``n_pairs``; ``n_common`` in both)."""
+
+NETWORK_NODES = Table(
+    "network_nodes",
+    pa.schema(
+        [
+            pa.field("leader", pa.string(), nullable=False),
+            pa.field("display_name", pa.string(), nullable=False),
+            pa.field("n_mentions", pa.int64(), nullable=False),
+            pa.field("tone_mean", pa.float64()),
+        ]
+    ),
+    ("leader",),
+)
+"""The network's nodes as a CSV node list (Gephi: ``leader`` is the Id)."""
+
+NETWORK_EDGES = Table(
+    "network_edges",
+    pa.schema(
+        [
+            pa.field("leader_a", pa.string(), nullable=False),
+            pa.field("leader_b", pa.string(), nullable=False),
+            pa.field("weight", pa.float64()),
+            pa.field("n_ab", pa.int64(), nullable=False),
+            pa.field("npmi", pa.float64()),
+            pa.field("q_value", pa.float64()),
+            pa.field("tone", pa.float64()),
+            pa.field("tone_a", pa.float64()),
+            pa.field("tone_b", pa.float64()),
+        ]
+    ),
+    ("leader_a", "leader_b"),
+)
+"""The network's edges as a CSV edge list (Gephi: Source = leader_a, Target = leader_b)."""
+
+COLLOCATES = Table(
+    "collocates",
+    pa.schema(
+        [
+            CHAPTER,
+            pa.field("leader", pa.string(), nullable=False),
+            pa.field("lemma", pa.string(), nullable=False),
+            pa.field("rank", pa.int32(), nullable=False),
+            pa.field("n_near", pa.int64(), nullable=False),
+            pa.field("n_far", pa.int64(), nullable=False),
+            pa.field("near_total", pa.int64(), nullable=False),
+            pa.field("far_total", pa.int64(), nullable=False),
+            pa.field("expected", pa.float64(), nullable=False),
+            pa.field("llr", pa.float64(), nullable=False),
+            pa.field("p_value", pa.float64(), nullable=False),
+        ]
+    ),
+    ("chapter", "leader", "rank"),
+)
+"""Words characteristic of a leader's contexts: lemma counts within the window around the
+leader's mentions (``n_near`` of ``near_total``) against the rest of the text (``n_far`` of
+``far_total``), ranked per leader by Dunning's G2 (``llr``); over-represented lemmas only."""
+
+
+QUALITY_EDIT_KINDS = (
+    "title",
+    "heading",
+    "running_head",
+    "page_number",
+    "hyphen_join",
+    "hyphen_keep",
+    "footnote",
+    "ocr_fix",
+    "mojibake",
+    "typography",
+    "dash",
+    "markup",
+    "whitespace",
+)
+"""The edit kinds of the clean stage, counted in QUALITY as ``n_<kind>``."""
+
+QUALITY = Table(
+    "quality",
+    pa.schema(
+        [
+            CHAPTER,
+            pa.field("encoding", pa.string(), nullable=False),
+            pa.field("n_words", pa.int64(), nullable=False),
+            pa.field("n_lower_words", pa.int64(), nullable=False),
+            pa.field("n_oov", pa.int64(), nullable=False),
+            pa.field("oov_share", pa.float64(), nullable=False),
+            pa.field("n_digit_in_word", pa.int64(), nullable=False),
+            pa.field("n_broken_quote", pa.int64(), nullable=False),
+            pa.field("n_stray_symbol", pa.int64(), nullable=False),
+            pa.field("n_suspicious", pa.int64(), nullable=False),
+            pa.field("suspicious_per_1000", pa.float64(), nullable=False),
+            pa.field("n_edits", pa.int64(), nullable=False),
+            *[pa.field(f"n_{kind}", pa.int64(), nullable=False) for kind in QUALITY_EDIT_KINDS],
+            pa.field("poor", pa.bool_(), nullable=False),
+            pa.field("poor_reason", pa.string()),
+        ]
+    ),
+    ("chapter",),
+)
+"""OCR quality of one cleaned chapter (written by the clean stage, one row): the raw file's
+encoding; word tokens, lower-case word tokens and those unknown to the dictionary (``n_oov``,
+``oov_share`` of the lower-case ones; roster names excluded); suspicious tokens (letters mixed
+with digits, quotes that cannot pair, stray symbols) and their rate per 1000 words; the
+cleaner's edits in total and by kind; ``poor`` with the thresholds it passed (see
+``leaderlens.quality``)."""
+
+TONE = Table(
+    "tone",
+    pa.schema(
+        [
+            pa.field("leader", pa.string(), nullable=False),
+            pa.field("level", pa.string(), nullable=False),
+            pa.field("chapter", pa.string()),
+            pa.field("section", pa.string()),
+            pa.field("voices", pa.string(), nullable=False),
+            pa.field("n", pa.int64(), nullable=False),
+            pa.field("mean", pa.float64(), nullable=False),
+            pa.field("low", pa.float64()),
+            pa.field("high", pa.float64()),
+            pa.field("share_negative", pa.float64(), nullable=False),
+            pa.field("share_neutral", pa.float64(), nullable=False),
+            pa.field("share_positive", pa.float64(), nullable=False),
+        ]
+    ),
+    ("leader", "level", "chapter", "section", "voices"),
+)
+"""Tone toward each leader per ``level`` (corpus | chapter | section; ``chapter``/``section``
+null above their level; ``section`` null inside a level-section row = before any heading),
+over ``voices`` ``all`` mentions or ``narration`` only (quotations left out): n scored
+mentions, mean score, percentile bootstrap 95% interval (null when n < 2), label shares."""
+
+EVIDENCE = Table(
+    "evidence",
+    pa.schema(
+        [
+            pa.field("leader", pa.string(), nullable=False),
+            pa.field("polarity", pa.string(), nullable=False),
+            pa.field("rank", pa.int32(), nullable=False),
+            CHAPTER,
+            pa.field("mention_id", pa.int32(), nullable=False),
+            pa.field("page", pa.int32()),
+            pa.field("section", pa.string()),
+            pa.field("sentence_id", pa.int32(), nullable=False),
+            pa.field("sentence", pa.string(), nullable=False),
+            pa.field("target_start", pa.int32(), nullable=False),
+            pa.field("target_end", pa.int32(), nullable=False),
+            pa.field("score", pa.float64(), nullable=False),
+            pa.field("voice", pa.string()),
+            pa.field("speaker", pa.string()),
+        ]
+    ),
+    ("leader", "polarity", "rank"),
+)
+"""Per leader, the most ``negative`` and most ``positive`` passages (rank 1 = strongest):
+the sentence text, the mention's offsets within it, its score, page, section and voice."""
 
 
 def empty_frame(table: Table) -> pd.DataFrame:
