@@ -5,7 +5,8 @@
 #   data/processed/{chapter}/doc.spacy, sentences.parquet
 #   data/processed/{chapter}/mentions.parquet, entities.parquet
 #   data/processed/{chapter}/sentiment.parquet
-#   data/processed/{chapter}/cooccurrence.parquet
+#   data/processed/{chapter}/cooccurrence.parquet, cooccurrence_sections.parquet, windows.parquet
+#   data/processed/{chapter}/collocates.parquet
 #   data/processed/corpus/*.parquet, *.csv, network.graphml, run.json
 #   reports/report.html, reports/report.pdf
 #   logs/{rule}/{chapter}.log, benchmarks/{rule}/{chapter}.tsv
@@ -31,6 +32,7 @@ include: "workflow/rules/parse.smk"
 include: "workflow/rules/mentions.smk"
 include: "workflow/rules/sentiment.smk"
 include: "workflow/rules/cooccurrence.smk"
+include: "workflow/rules/collocates.smk"
 include: "workflow/rules/corpus.smk"
 include: "workflow/rules/report.smk"
 
@@ -39,3 +41,4 @@ rule all:
     default_target: True
     input:
         rules.report.output,
+        chapter_tables("collocates.parquet"),

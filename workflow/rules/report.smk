@@ -3,6 +3,7 @@ rule report:
         qmd="reports/report.qmd",
         leaders=rules.corpus.output.leaders,
         tables=rules.corpus.output,
+        collocates=rules.collocates_corpus.output,
     output:
         html="reports/report.html",
         pdf="reports/report.pdf",
