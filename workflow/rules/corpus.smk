@@ -1,5 +1,6 @@
 rule corpus:
     input:
+        raw=raw_chapters(),
         mentions=chapter_tables("mentions.parquet"),
         entities=chapter_tables("entities.parquet"),
         sentiment=chapter_tables("sentiment.parquet"),
