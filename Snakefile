@@ -7,6 +7,7 @@
 #   data/processed/{chapter}/sentiment.parquet
 #   data/processed/{chapter}/cooccurrence.parquet, cooccurrence_sections.parquet, windows.parquet
 #   data/processed/{chapter}/collocates.parquet
+#   data/processed/corpus/persons.parquet, collocates.parquet
 #   data/processed/corpus/*.parquet, *.csv, network.graphml, run.json
 #   reports/report.html, reports/report.pdf
 #   logs/{rule}/{chapter}.log, benchmarks/{rule}/{chapter}.tsv
@@ -30,6 +31,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/parse.smk"
 include: "workflow/rules/mentions.smk"
+include: "workflow/rules/persons.smk"
 include: "workflow/rules/sentiment.smk"
 include: "workflow/rules/cooccurrence.smk"
 include: "workflow/rules/collocates.smk"
@@ -42,3 +44,4 @@ rule all:
     input:
         rules.report.output,
         chapter_tables("collocates.parquet"),
+        rules.persons.output,

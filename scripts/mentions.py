@@ -25,7 +25,15 @@ with job_logging(snakemake.log[0]) as log:  # noqa: F821
         read_table(sm.input.paragraphs, PARAGRAPHS),
         read_table(sm.input.sentences, SENTENCES),
     )
-    mentions = find_mentions(doc, roster, layout, chapter=chapter, include_titles=sm.params.titles)
+    mentions = find_mentions(
+        doc,
+        roster,
+        layout,
+        chapter=chapter,
+        include_titles=sm.params.titles,
+        pronouns=sm.params.pronouns,
+        fuzzy_threshold=sm.params.fuzzy_threshold,
+    )
     entities = find_entities(doc, roster, mentions, layout, chapter=chapter)
     log.info("%d leader mentions, %d entities", len(mentions), len(entities))
     write_table(mentions, sm.output.mentions, MENTIONS)

@@ -9,9 +9,9 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
-from leaderlens.mentions import find_entities, find_mentions, surname_key
+from leaderlens.mentions import find_entities, find_mentions, name_similarity, surname_key
 from leaderlens.positions import Layout
-from leaderlens.roster import Leader
+from leaderlens.roster import Leader, TitleScope
 from leaderlens.tables import ENTITIES, MENTIONS
 
 ROSTER = [
@@ -19,14 +19,30 @@ ROSTER = [
         "lenin",
         "Vladimir Lenin",
         "male",
-        ("Lenin", "Vladimir Ilich Lenin", "Vladimir Ilich", "Ilich", "Ulyanov"),
-        titles=("the Old Man",),
-        homonyms=("Ulyanov",),
+        ("Lenin", "Vladimir Ilich Lenin", "Vladimir Ilich", "Ilich", "Ulyanov", "Ulianov"),
+        titles=("the Old Man", "her brother"),
+        homonyms=("Ulyanov", "Ulianov"),
+        scopes=(TitleScope("her brother", near=("maria_ulyanova",)),),
     ),
     Leader("trotsky", "Leon Trotsky", "male", ("Trotsky", "Trotski", "Trotzky")),
     Leader(
-        "stalin", "Joseph Stalin", "male", ("Stalin", "Koba"), titles=("the General Secretary",)
+        "stalin",
+        "Joseph Stalin",
+        "male",
+        ("Stalin", "Koba"),
+        titles=("the General Secretary", "the Georgian"),
+        scopes=(
+            TitleScope("the General Secretary", start="1922-04"),
+            TitleScope("the Georgian", chapters=("georgia-*",)),
+        ),
     ),
+    Leader(
+        "maria_ulyanova",
+        "Maria Ulyanova",
+        "female",
+        ("Mariya Ulyanova", "Mariya Ilinichna"),
+    ),
+    Leader("krupskaya", "Nadezhda Krupskaya", "female", ("Krupskaya",)),
     Leader("sokolnikov", "Grigori Sokolnikov", "male", ("Sokolnikov",)),
     Leader("gorky", "Maksim Gorki", "male", ("Gorki", "Maksim Gorki"), homonyms=("Gorki",)),
     Leader("milyutin", "Vladimir Milyutin", "male", ("Milyutin", "Vladimir Milyutin")),
@@ -76,8 +92,9 @@ def make_layout(text: str, *, page: int = 7) -> Layout:
 
 
 def mentions_of(nlp, text: str, ents=(), **options) -> pd.DataFrame:
-    """Run find_mentions on a hand-built Doc of ``text``."""
+    """Run find_mentions on a hand-built Doc of ``text`` (pronouns off unless asked)."""
     doc = make_doc(nlp, text, ents)
+    options.setdefault("pronouns", False)
     return find_mentions(doc, ROSTER, make_layout(text), chapter="ch", **options)
 
 
@@ -165,7 +182,7 @@ def test_gorki_the_place_is_not_the_writer(blank):
         doc.char_span(person, person + 5, label="PERSON"),
         doc.char_span(place, place + 5, label="LOC"),
     ]
-    frame = find_mentions(doc, ROSTER, make_layout(text), chapter="ch")
+    frame = find_mentions(doc, ROSTER, make_layout(text), chapter="ch", pronouns=False)
     assert triples(frame) == [("gorky", "Maksim Gorki", "name")] + [("gorky", "Gorki", "name")] * 3
     assert frame["start"].tolist() == [
         text.index("Maksim"),
@@ -194,11 +211,14 @@ def test_titles_first_word_either_case(blank):
 
 
 def test_title_may_overlap_a_name(blank):
-    roster = [*ROSTER, Leader("krupskaya", "Nadezhda Krupskaya", "female", ("Krupskaya",),
-                              titles=("Lenin's wife",))]  # fmt: skip
+    roster = [
+        *(leader for leader in ROSTER if leader.id != "krupskaya"),
+        Leader("krupskaya", "Nadezhda Krupskaya", "female", ("Krupskaya",),
+               titles=("Lenin's wife",)),
+    ]  # fmt: skip
     text = "Lenin's wife wrote."
     doc = blank(text)
-    frame = find_mentions(doc, roster, make_layout(text), chapter="ch")
+    frame = find_mentions(doc, roster, make_layout(text), chapter="ch", pronouns=False)
     assert triples(frame) == [("lenin", "Lenin", "name"), ("krupskaya", "Lenin's wife", "title")]
 
 
@@ -221,7 +241,7 @@ def test_entities_cluster_people(blank):
     )
     doc = make_doc(blank, text, ents)
     layout = make_layout(text)
-    mentions = find_mentions(doc, ROSTER, layout, chapter="ch")
+    mentions = find_mentions(doc, ROSTER, layout, chapter="ch", pronouns=False)
     # "Milyutin" after another first name is still a mention (not a homonym in this roster).
     assert triples(mentions) == [("trotsky", "Trotski", "name"), ("milyutin", "Milyutin", "name")]
     frame = find_entities(doc, ROSTER, mentions, layout, chapter="ch")
@@ -237,7 +257,7 @@ def test_entities_cluster_people(blank):
 def test_entity_alias_without_mention_and_surname_collision(blank):
     text = "Trotsky met Dmitri Milyutin."
     doc = make_doc(blank, text, (("Trotsky", "PERSON"), ("Dmitri Milyutin", "PERSON")))
-    no_mentions = find_mentions(blank(""), ROSTER, make_layout("x"), chapter="ch")
+    no_mentions = find_mentions(blank(""), ROSTER, make_layout("x"), chapter="ch", pronouns=False)
     frame = find_entities(doc, ROSTER, no_mentions, make_layout(text), chapter="ch")
     assert frame["person"].tolist() == ["trotsky", "milyutin_other"]
 
@@ -259,7 +279,7 @@ def test_no_entities_gives_empty_table(blank, caplog):
 def test_real_model_place_and_person(nlp):
     text = "In May he stayed at Gorki with his doctors. Later Maksim Gorki wrote to Lenin."
     doc = nlp(text)
-    frame = find_mentions(doc, ROSTER, make_layout(text), chapter="ch")
+    frame = find_mentions(doc, ROSTER, make_layout(text), chapter="ch", pronouns=False)
     assert triples(frame) == [("gorky", "Maksim Gorki", "name"), ("lenin", "Lenin", "name")]
 
 
@@ -267,9 +287,149 @@ def test_roster_corrects_entity_labels_and_adds_missed_names(blank):
     text = "Trotski and Stalin met in Paris."
     doc = make_doc(blank, text, (("Trotski", "GPE"), ("Paris", "GPE")))
     layout = make_layout(text)
-    mentions = find_mentions(doc, ROSTER, layout, chapter="ch")
+    mentions = find_mentions(doc, ROSTER, layout, chapter="ch", pronouns=False)
     frame = find_entities(doc, ROSTER, mentions, layout, chapter="ch")
     assert frame["surface"].tolist() == ["Trotski", "Stalin", "Paris"]
     assert frame["label"].tolist() == ["PERSON", "PERSON", "GPE"]
     assert frame["person"].tolist()[:2] == ["trotsky", "stalin"]
     assert frame["entity_id"].tolist() == [0, 1, 2]
+
+
+def test_names_have_confidence_one(blank):
+    frame = mentions_of(blank, "Stalin wrote to Trotski.")
+    assert frame["confidence"].tolist() == [1.0, 1.0]
+    assert frame["confidence"].dtype == "float64"
+
+
+def test_bare_given_name_takes_the_nearest_full_name(blank):
+    text = (
+        "Mariya Ulyanova came in. Later Mariya wrote to him. "
+        "Then Mariya Volodicheva typed. Mariya left."
+    )
+    frame = mentions_of(blank, text)
+    assert triples(frame) == [
+        ("maria_ulyanova", "Mariya Ulyanova", "name"),
+        ("maria_ulyanova", "Mariya", "name"),
+    ]
+    assert frame["start"].tolist() == [0, text.index("Mariya wrote")]
+
+
+def test_bare_given_name_before_any_full_name_looks_ahead(blank):
+    frame = mentions_of(blank, "Mariya wrote first. Mariya Ilinichna signed.")
+    assert triples(frame) == [
+        ("maria_ulyanova", "Mariya", "name"),
+        ("maria_ulyanova", "Mariya Ilinichna", "name"),
+    ]
+
+
+def test_fuzzy_matches_unseen_spelling_in_an_entity(blank):
+    text = "Trotskij argued with Leninists while Kaminski listened."
+    ents = (("Trotskij", "PERSON"), ("Leninists", "NORP"), ("Kaminski", "PERSON"))
+    frame = mentions_of(blank, text, ents)
+    assert triples(frame) == [("trotsky", "Trotskij", "name")]
+    assert mentions_of(blank, text, ents, fuzzy_threshold=None).empty
+
+
+def test_fuzzy_needs_an_entity(blank):
+    assert mentions_of(blank, "Trotskij argued.").empty
+
+
+def test_name_similarity_folds_transliteration():
+    assert name_similarity("Trotzkii", "Trotsky") == 1.0
+    assert name_similarity("Djugashvili", "Dzhugashvili") == 1.0
+    assert name_similarity("Dzierżyński", "Dzierzynski") == 1.0
+    assert name_similarity("Kamenev", "Kalinin") < 0.7
+
+
+def test_all_caps_signature_is_one_mention(blank):
+    frame = mentions_of(blank, "Signed: V. ULIANOV (LENIN). Then nothing.")
+    assert triples(frame) == [("lenin", "V. ULIANOV (LENIN)", "name")]
+
+
+def test_title_date_scope(blank):
+    text = (
+        "In March 1922 the General Secretary was not yet named. "
+        "By May 1922 the General Secretary was Stalin. In 1923 the General Secretary ruled."
+    )
+    frame = mentions_of(blank, text)
+    titles = frame[frame["kind"] == "title"]
+    assert titles["start"].tolist() == [text.index("the General Secretary was Stalin"),
+                                        text.rindex("the General Secretary")]  # fmt: skip
+    assert (titles["leader"] == "stalin").all()
+
+
+def test_title_chapter_and_near_scope(blank):
+    text = (
+        "Her brother slept. The Georgian spoke. Mariya Ulyanova watched her brother. "
+        "It rained. It snowed. Then her brother woke."
+    )
+    doc = blank(text)
+    georgia = find_mentions(doc, ROSTER, make_layout(text), chapter="georgia-1", pronouns=False)
+    other = find_mentions(doc, ROSTER, make_layout(text), chapter="moscow-1", pronouns=False)
+    assert triples(georgia[georgia["kind"] == "title"]) == [
+        ("stalin", "The Georgian", "title"),
+        ("lenin", "her brother", "title"),
+    ]
+    assert triples(other[other["kind"] == "title"]) == [("lenin", "her brother", "title")]
+
+
+def test_place_person_entity_is_relabelled(blank):
+    text = "He stayed at Osipovo. Osipovo wrote back."
+    doc = make_doc(blank, text, (("Osipovo", "PERSON"),))
+    second = text.rindex("Osipovo")
+    doc.ents = [*doc.ents, doc.char_span(second, second + 7, label="PERSON")]
+    layout = make_layout(text)
+    mentions = find_mentions(blank(""), ROSTER, make_layout("x"), chapter="ch", pronouns=False)
+    frame = find_entities(doc, ROSTER, mentions, layout, chapter="ch")
+    assert frame["label"].tolist() == ["LOC", "PERSON"]
+    assert pd.isna(frame["person"].iloc[0]) and frame["person"].iloc[1] == "osipovo"
+
+
+def pronouns_of(nlp, text: str) -> list[tuple[str, str]]:
+    """The (surface, leader) of each pronoun mention found with the real model."""
+    doc = nlp(text)
+    layout = make_layout(text)
+    frame = find_mentions(doc, ROSTER, layout, chapter="ch")
+    rows = frame[frame["kind"] == "pronoun"]
+    assert ((rows["confidence"] >= 0.5) & (rows["confidence"] < 1)).all()
+    return list(zip(rows["surface"], rows["leader"], strict=True))
+
+
+def test_pronouns_resolve_to_the_leader_in_view(nlp):
+    text = "Lenin was ill. He wrote to Trotski about his plans. Krupskaya said she agreed."
+    assert pronouns_of(nlp, text) == [("He", "lenin"), ("his", "lenin"), ("she", "krupskaya")]
+
+
+def test_pronoun_of_another_person_is_not_a_mention(nlp):
+    text = "Lenin left early. Then Ivan Petrov arrived and he sat down."
+    assert pronouns_of(nlp, text) == []
+
+
+def test_reflexive_bound_to_a_thing_is_not_a_mention(nlp):
+    text = "Lenin spoke. The exporter would enrich himself at once. Stalin himself agreed."
+    assert pronouns_of(nlp, text) == [("himself", "stalin")]
+
+
+def test_object_pronoun_skips_its_own_subject(nlp):
+    assert pronouns_of(nlp, "Trotski arrived late. Lenin greeted him warmly.") == [
+        ("him", "trotsky")
+    ]
+
+
+def test_pronouns_can_be_turned_off(nlp):
+    text = "Lenin was ill. He wrote."
+    frame = find_mentions(nlp(text), ROSTER, make_layout(text), chapter="ch", pronouns=False)
+    assert frame["kind"].tolist() == ["name"]
+
+
+def test_role_description_resolves_to_the_salient_leader(nlp):
+    text = "Lenin had to rest for weeks. The most reluctant patient ignored the doctors."
+    frame = find_mentions(nlp(text), ROSTER, make_layout(text), chapter="ch", pronouns=False)
+    titles = frame[frame["kind"] == "title"]
+    assert triples(titles) == [("lenin", "The most reluctant patient", "title")]
+    assert 0.5 <= titles["confidence"].iloc[0] < 1
+
+
+def test_object_pronoun_of_a_coordinated_verb_skips_the_shared_subject(nlp):
+    text = "Lenin fell ill. Stalin visited him often and brought him news."
+    assert pronouns_of(nlp, text) == [("him", "lenin"), ("him", "lenin")]

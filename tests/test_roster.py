@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from leaderlens.roster import Leader, check_roster, load_roster, roster_terms
+from leaderlens.roster import Leader, TitleScope, check_roster, load_roster, roster_terms
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ROSTER = ROOT / "config" / "leaders.yaml"
@@ -117,3 +117,37 @@ def test_roster_terms_are_alias_words_without_initials():
         Leader("bonch", "Bonch", "male", ("Bonch-Bruevich",), titles=("the Old Man",)),
     ]
     assert roster_terms(roster) == ["Bonch", "Bruevich", "Ilich", "Lenin", "Vladimir"]
+
+
+def test_scoped_titles_load_with_their_scope(tmp_path):
+    scoped = {"title": "the General Secretary", "from": "1922-04", "chapters": ["ch*"]}
+    near = {"title": "her brother", "near": ["maria"]}
+    path = write_roster(
+        tmp_path,
+        [
+            entry("stalin", ["Stalin"], titles=["Koba the Georgian", scoped]),
+            entry("lenin", ["Lenin"], titles=[near]),
+            entry("maria", ["Mariya Ulyanova"], gender="female"),
+        ],
+    )
+    by_id = {leader.id: leader for leader in load_roster(path)}
+    assert by_id["stalin"].titles == ("Koba the Georgian", "the General Secretary")
+    assert by_id["stalin"].scopes == (
+        TitleScope("the General Secretary", start="1922-04", chapters=("ch*",)),
+    )
+    assert by_id["lenin"].scopes == (TitleScope("her brother", near=("maria",)),)
+
+
+def test_bad_title_scope_is_rejected(tmp_path):
+    bad_date = {"title": "the General Secretary", "from": "April 1922"}
+    with pytest.raises(ValueError, match="leaders/0/titles/0"):
+        load_roster(write_roster(tmp_path, [entry("stalin", ["Stalin"], titles=[bad_date])]))
+    unknown = {"title": "her brother", "near": ["nobody"]}
+    with pytest.raises(ValueError, match="nobody"):
+        load_roster(write_roster(tmp_path, [entry("lenin", ["Lenin"], titles=[unknown])]))
+
+
+def test_default_roster_scopes_the_general_secretary():
+    by_id = {leader.id: leader for leader in load_roster(DEFAULT_ROSTER)}
+    scopes = {scope.title: scope for scope in by_id["stalin"].scopes}
+    assert scopes["the General Secretary"].start == "1922-04"

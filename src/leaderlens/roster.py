@@ -16,6 +16,26 @@ SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "le
 
 
 @dataclass(frozen=True)
+class TitleScope:
+    """Where a title stands for its leader: a date range, chapters, leaders nearby.
+
+    Attributes:
+        title: The title, as listed in the leader's ``titles``.
+        start: First month the title applies ("1922-04" or "1922"), or None.
+        end: Last month the title applies, or None.
+        chapters: Glob patterns of chapter names the title applies in (empty: all).
+        near: Leader ids of which one must be named in the same or the previous sentence
+            ("her brother" is Lenin only next to Maria Ulyanova); empty: no condition.
+    """
+
+    title: str
+    start: str | None = None
+    end: str | None = None
+    chapters: tuple[str, ...] = ()
+    near: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Leader:
     """One leader of the roster.
 
@@ -26,6 +46,7 @@ class Leader:
         aliases: Name forms that stand for this person.
         titles: Phrases that stand for this person ("the Old Man").
         homonyms: Aliases that also name places or other people; they need a person context.
+        scopes: Limits on some of the titles (date, chapters, leaders nearby).
     """
 
     id: str
@@ -34,6 +55,7 @@ class Leader:
     aliases: tuple[str, ...]
     titles: tuple[str, ...] = ()
     homonyms: tuple[str, ...] = ()
+    scopes: tuple[TitleScope, ...] = ()
 
 
 def load_roster(
@@ -61,8 +83,11 @@ def load_roster(
             name=entry["name"],
             gender=entry["gender"],
             aliases=tuple(entry["aliases"]),
-            titles=tuple(entry.get("titles", ())),
+            titles=tuple(_title_text(title) for title in entry.get("titles", ())),
             homonyms=tuple(entry.get("homonyms", ())),
+            scopes=tuple(
+                _title_scope(title) for title in entry.get("titles", ()) if isinstance(title, dict)
+            ),
         )
         for entry in data["leaders"]
     ]
@@ -83,6 +108,7 @@ def check_roster(roster: list[Leader], *, source: str = "roster") -> None:
         ValueError: Naming both leaders and the shared term, or the offending homonym.
     """
     ids: set[str] = set()
+    all_ids = {leader.id for leader in roster}
     owner: dict[str, tuple[str, str]] = {}
     for leader in roster:
         if leader.id in ids:
@@ -97,6 +123,12 @@ def check_roster(roster: list[Leader], *, source: str = "roster") -> None:
                     f"(as {previous[1]!r}); an alias or title must stand for one leader only"
                 )
             owner[key] = (leader.id, term)
+        unknown = sorted({near for scope in leader.scopes for near in scope.near} - all_ids)
+        if unknown:
+            raise ValueError(
+                f"{source}: leader {leader.id!r}: titles name unknown leaders {unknown} under "
+                "near; use ids of the roster"
+            )
         stray = sorted(set(leader.homonyms) - set(leader.aliases))
         if stray:
             raise ValueError(
@@ -124,6 +156,22 @@ def roster_terms(roster: list[Leader]) -> list[str]:
         if len(word) > 1 and not word.endswith(".")
     }
     return sorted(words)
+
+
+def _title_text(title: str | dict[str, Any]) -> str:
+    """Return the phrase of a roster title given as a string or as a scoped mapping."""
+    return title if isinstance(title, str) else title["title"]
+
+
+def _title_scope(title: dict[str, Any]) -> TitleScope:
+    """Build the scope of a roster title given as a mapping (``title``, ``from``, ...)."""
+    return TitleScope(
+        title=title["title"],
+        start=None if title.get("from") is None else str(title["from"]),
+        end=None if title.get("until") is None else str(title["until"]),
+        chapters=tuple(title.get("chapters", ())),
+        near=tuple(title.get("near", ())),
+    )
 
 
 def _fold(term: str) -> str:

@@ -20,5 +20,7 @@ rule mentions:
         runtime=15,
     params:
         titles=config["mentions"]["titles"],
+        pronouns=config["mentions"]["pronouns"],
+        fuzzy_threshold=config["mentions"]["fuzzy_threshold"],
     script:
         "../../scripts/mentions.py"
