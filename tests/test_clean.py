@@ -17,6 +17,7 @@ from leaderlens.clean import (
     charmap_frame,
     clean_chapter,
     decode_raw,
+    decode_raw_with_encoding,
     hyphen_decision,
     word_checker,
 )
@@ -581,5 +582,249 @@ def test_seed_chapter(seed) -> None:
     assert text.startswith("Dispute is basic to politics.")
     assert page_of(chapter, "Dispute") == 256
     assert page_of(chapter, "for the attrition of Bolshevism") == 257
-    assert (chapter.edits["kind"] == "footnote").sum() >= 210
+    assert (chapter.edits["kind"] == "footnote").sum() >= 218
+    for needle in ("Professor Averbakh inspected", "First All-Union Congress", "old hobby-horses"):
+        assert needle in text, needle
+    assert not re.search(r"\b(?:contro1|intetligent|itselr|ofT)\b|~", text)
     assert_offsets(raw, chapter)
+
+
+# Encodings, e-text and other books (fixtures in tests/fixtures/clean/)
+
+FIXTURES = ROOT / "tests" / "fixtures" / "clean"
+ETEXT_FILE = FIXTURES / "etext-chapter.txt"
+OTHER_BOOK_FILE = FIXTURES / "otherbook-chapter.txt"
+ROSTER_NAMES = ["Lenin", "Trotski", "Stalin", "Kamenev", "Rykov", "Bukharin", "Dzierzynski"]
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("Lenin's r\u00e9gime".encode(), "utf-8"),
+        ("\ufeffLenin's r\u00e9gime".encode(), "utf-8-sig"),
+        ("Lenin\u2019s r\u00e9gime".encode("cp1252"), "cp1252"),
+        ("Lenin's r\u00e9gime".encode("utf-16"), "utf-16"),
+    ],
+)
+def test_decode_raw_with_encoding_names_the_encoding(data, encoding) -> None:
+    decoded = decode_raw_with_encoding(data, path="x.txt")
+    assert decoded.encoding == encoding
+    assert decoded.text.endswith("r\u00e9gime") and not decoded.text.startswith("\ufeff")
+    assert decode_raw(data, path="x.txt") == decoded.text
+
+
+@pytest.fixture(scope="module")
+def etext(real_nlp) -> tuple[str, CleanChapter]:
+    """The plain e-text fixture (BOM, CRLF, blank lines, _italics_, --, curly quotes)."""
+    decoded = decode_raw_with_encoding(ETEXT_FILE.read_bytes(), path=str(ETEXT_FILE))
+    assert decoded.encoding == "utf-8-sig"
+    chapter = clean_chapter(decoded.text, is_word=word_checker(real_nlp), protected=ROSTER_NAMES)
+    return decoded.text, chapter
+
+
+def test_etext_fixture_has_the_features_it_tests() -> None:
+    data = ETEXT_FILE.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data and b"\n\r\n" in data
+    text = data.decode("utf-8-sig")
+    assert "_" in text and "--" in text and "\u2019" in text and "\u201c" in text
+    assert not re.search(r"^\s*\d+\s*$", text, re.MULTILINE)  # no page numbers
+
+
+def test_etext_is_cleaned_without_damage(etext) -> None:
+    raw, chapter = etext
+    text = chapter.text
+    assert chapter.number == "IV" and chapter.title == "The Winter Congress"
+    assert "\r" not in text and "_" not in text and "--" not in text and "\ufeff" not in text
+    assert not re.search("[\u2018\u2019\u201c\u201d\u2014]", text)
+    assert text.startswith("When the delegates reached the capital")
+    assert "to the Hotel National in his own car." in text
+    assert "himself - a courtesy nobody expected - and drove" in text
+    assert "sat in silence - and then" in text and "margin - only 18 delegates" in text
+    assert '"We shall settle it in three days," he told them.' in text
+    assert "'is a question of discipline.'" in text and "Trotski's amendment" in text
+    assert "On 12 December the vote was taken: 214 for, 31 against, 9 abstaining." in text
+    assert "forty-two items" in text and "on 1 January 1923." in text
+    assert len(chapter.paragraphs) == 4 and chapter.paragraphs["section"].isna().all()
+    assert (chapter.page == -1).all()
+    assert_offsets(raw, chapter)
+
+
+def test_etext_normalisation_is_recorded_as_edits(etext) -> None:
+    raw, chapter = etext
+    edits = chapter.edits
+    counts = edits["kind"].value_counts()
+    assert counts["markup"] == 4 and counts["dash"] == 5 and counts["typography"] == 7
+    assert set(edits.loc[edits["kind"] == "markup", "raw_text"]) == {"_"}
+    assert set(edits.loc[edits["kind"] == "dash", "replacement"]) == {" - "}
+    typography = edits[edits["kind"] == "typography"]
+    assert "\u201c" in typography["raw_text"].tolist() and "'" in set(typography["replacement"])
+    for row in edits.itertuples():
+        assert raw[row.raw_start : row.raw_end] == row.raw_text
+
+
+@pytest.fixture(scope="module")
+def other_book(real_nlp) -> tuple[str, CleanChapter]:
+    """A chapter from another book: spelled-out number, heads printed beside page numbers."""
+    raw = decode_raw(OTHER_BOOK_FILE.read_bytes(), path=str(OTHER_BOOK_FILE))
+    chapter = clean_chapter(raw, is_word=word_checker(real_nlp), protected=ROSTER_NAMES)
+    return raw, chapter
+
+
+def test_other_book_running_heads_and_pages(other_book) -> None:
+    raw, chapter = other_book
+    text = chapter.text
+    assert chapter.number == "FOUR" and chapter.title == "The Railway Strike"
+    assert "RED DECADE" not in text and "RAILWAY STRIKE" not in text
+    assert not re.search(r"\b11[2-7]\b", text)
+    assert sorted(set(chapter.page.tolist())) == list(range(112, 118))
+    assert page_of(chapter, "The strike began") == 112
+    assert page_of(chapter, "the men wanted bread") == 113
+    assert page_of(chapter, "Nobody read it") == 117
+    kinds = chapter.edits["kind"].value_counts()
+    assert kinds["page_number"] == 6 and kinds["running_head"] == 6
+    assert chapter.paragraphs["section"].drop_duplicates().tolist() == [
+        "THE DEPOTS",
+        "THE SETTLEMENT",
+    ]
+    assert_offsets(raw, chapter)
+
+
+def test_other_book_text_repairs(other_book) -> None:
+    _, chapter = other_book
+    text = chapter.text
+    assert "on his desk. He did not" in text and "in arrears. By then" in text
+    assert (chapter.edits["kind"] == "footnote").sum() == 8
+    assert "read it on 3 March 1921 and" in text  # date split over a line end
+    assert "since 1919. Nobody in Moscow" in text  # year at a line start after a page break
+    assert "the 20th with 300 passengers" in text and "on 19 March" in text
+    assert "a well-known engineer" in text and "the ringleaders sent" in text
+    assert "the counter-revolution and" in text and "over the railways was" in text
+    assert "the Moscow-Kursk line" in text
+
+
+# Evidence for hyphens from the dictionary and the vocabulary
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "kwargs", "expected"),
+    [
+        ("hobby", "horses", {"common": {"hobby", "horses"}}, "keep"),  # joined form rare
+        ("head", "quarters", {"common": {"headquarters"}}, "join"),  # joined form common
+        ("trade", "union", {"compounds": {"trade": {"unionist"}}}, "keep"),  # dictionary
+        ("demon", "strated", {"common": {"demonstrated"}}, "join"),
+        ("in", "ternational", {"common": set()}, "join"),  # halves too short / not words
+    ],
+)
+def test_hyphen_decision_with_vocabulary_evidence(left, right, kwargs, expected) -> None:
+    def is_word(word: str) -> bool:
+        return word in {"hobby", "horses", "hobbyhorses", "head", "quarters", "trade", "union"}
+
+    assert hyphen_decision(left, right, is_word=is_word, **kwargs) == expected
+
+
+def test_word_checker_evidence(real_nlp) -> None:
+    is_word = word_checker(real_nlp)
+    assert is_word("itself") and is_word("without")  # closed-class words
+    assert is_word("feet") and is_word("ran")  # irregular forms
+    assert not is_word("jed")  # no one-letter base plus a suffix rule
+    assert "headquarters" in is_word.common and "hobbyhorses" not in is_word.common
+    assert "revolutionary" in is_word.compounds["counter"]
+
+
+def test_compounds_kept_with_the_real_dictionary(real_nlp) -> None:
+    raw = (
+        "The commissar was accused of riding his favourite hobby-\n"
+        "horses again and of bad-\n"
+        "mouthing his colleagues at the counter-\n"
+        "revolution meeting held at head-\n"
+        "quarters. The report was demon-\n"
+        "strated to be false by Ordzho-\n"
+        "nikidze himself.\n"
+    )
+    chapter = clean_chapter(raw, is_word=word_checker(real_nlp), protected=["Ordzhonikidze"])
+    text = chapter.text
+    assert "hobby-horses" in text and "bad-mouthing" in text and "counter-revolution" in text
+    assert "headquarters" in text and "demonstrated" in text and "Ordzhonikidze" in text
+
+
+# OCR confusions beyond digits
+
+
+OCR_WORDS = {"intelligent", "led", "of", "party", "itself", "still", "willing", "all", "union"}
+
+
+def ocr_is_word(word: str) -> bool:
+    """A word test knowing the repaired forms (and not the OCR errors)."""
+    return word.lower() in OCR_WORDS | WORDS | {"the", "his", "was", "a", "had", "and", "him"}
+
+
+def test_ocr_confusions_repaired_from_evidence() -> None:
+    raw = (
+        "The plan was far from intetligent. The commissar had Jed a quiet life and left ofT\n"
+        "his list the men of the ~arty who were stil willing to serve the party. He was\n"
+        "willing to wait until death itselr. Professor B ulgakov came to the First AU-Union\n"
+        "meeting. Bulgakov was a party man; the party still trusted him. All of them had led\n"
+        "the union of all the depots, and the party was still wiJiing to pay.\n"
+    )
+    chapter = clean_chapter(raw, is_word=ocr_is_word)
+    text = chapter.text
+    for fixed in (
+        "far from intelligent.",
+        "had led a quiet",
+        "left of his list",
+        "of the party who were still willing",
+        "until death itself.",
+        "Professor Bulgakov came",
+        "First All-Union meeting",
+        "still willing to pay",
+    ):
+        assert fixed in text, fixed
+    fixes = chapter.edits[chapter.edits["kind"] == "ocr_fix"]
+    assert {"intetligent", "Jed", "ofT", "~arty", "itselr", "AU"} <= set(fixes["raw_text"])
+    assert_offsets(raw, chapter)
+
+
+def test_ocr_confusions_never_touch_names() -> None:
+    raw = (
+        "The commissar told Jed Smith about the meeting. Later Jed came to the party.\n"
+        "The engineer Tsurupa spoke, and Mdivani answered him. The party was Ied by him.\n"
+    )
+    chapter = clean_chapter(raw, is_word=ocr_is_word, protected=["Mdivani"])
+    assert "told Jed Smith" in chapter.text and "Later Jed came" in chapter.text
+    assert "Tsurupa" in chapter.text and "Mdivani" in chapter.text
+    assert "was led by him" in chapter.text  # "Ied": a capital I read for "l"
+
+
+# Footnote numbers in their rarer OCR forms
+
+
+def test_footnote_forms_without_a_clean_number() -> None:
+    opening = "".join(f"The board met 'again'.{n} " for n in range(1, 11))  # single quotes
+    raw = opening + (
+        "And control was\n"
+        "weak; it asked for 'particular goods'.\" The board then voted. Radek and\n"
+        "Zinoviev 12 - and the others - agreed. Control, control, contro11312 Then they\n"
+        "left in 1922 and met again in 1899. Both sides had '50 to 100' men then.14\n"
+    )
+    chapter = clean_chapter(raw, is_word=tiny_is_word)
+    text = chapter.text
+    assert "'particular goods'. The board" in text  # the number read as a quote
+    assert "Zinoviev - and the others" in text  # number before a dash
+    assert "Control, control, control Then" in text  # digits glued to a word
+    assert "in 1922 and" in text and "1899. Both" in text and "'50 to 100'" in text
+    assert clean_chapter('He said: "No."\n', is_word=tiny_is_word).text == 'He said: "No."'
+
+    assert (chapter.edits["kind"] == "footnote").sum() == 14
+    assert not re.search(r"again'\.\d|then\.\d", text)
+    assert_offsets(raw, chapter)
+
+
+def test_decimals_and_double_quoted_text_keep_their_numbers_and_quotes() -> None:
+    raw = (
+        '"We will win," he said.1 Yields rose from 1.86 to 2.6 percent, a $1.1 trillion\n'
+        'deficit, and the vote was 20,000 to 3. "Never," said Bolton."\n'
+    )
+    chapter = clean_chapter(raw, is_word=tiny_is_word)
+    assert "from 1.86 to 2.6 percent, a $1.1 trillion deficit" in chapter.text
+    assert "20,000 to 3." in chapter.text and 'said Bolton."' in chapter.text
+    assert (chapter.edits["kind"] == "footnote").sum() == 1

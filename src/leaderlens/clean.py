@@ -3,9 +3,12 @@
 The raw text is read line by line. Lines are classified (title, page number, running head,
 section heading, body); body lines are joined into paragraphs (from blank lines or, in OCR
 text without blank lines, from line geometry); line-break hyphens are joined or kept on
-evidence; then character-level passes repair mojibake, typography, obvious OCR confusions and
+evidence (the roster, the chapter's own forms, the dictionary and the model's vocabulary); then
+character-level passes repair mojibake, drop e-text emphasis marks, normalise quotes and dashes,
+repair OCR confusions (digits in dates, letters read for letters, split words) and remove
 footnote reference numbers. Every clean character keeps the index of the raw character it came
-from (``raw_index``) and its printed page, and every change is recorded as an edit.
+from (``raw_index``) and its printed page, and every change is recorded as an edit of one of
+``EDIT_KINDS``.
 """
 
 from __future__ import annotations
@@ -23,12 +26,29 @@ import numpy as np
 import pandas as pd
 from spacy.language import Language
 
-from leaderlens.tables import CHARMAP, EDITS, PARAGRAPHS, empty_frame
+from leaderlens.tables import CHARMAP, EDITS, PARAGRAPHS, QUALITY_EDIT_KINDS, empty_frame
 
 logger = logging.getLogger(__name__)
 
 LineKind = Literal["blank", "body", "title", "heading", "page_number", "running_head"]
 HyphenDecision = Literal["join", "keep"]
+EditKind = Literal[
+    "title",
+    "heading",
+    "running_head",
+    "page_number",
+    "hyphen_join",
+    "hyphen_keep",
+    "footnote",
+    "ocr_fix",
+    "mojibake",
+    "typography",
+    "dash",
+    "markup",
+    "whitespace",
+]
+EDIT_KINDS: tuple[str, ...] = QUALITY_EDIT_KINDS
+"""Every kind of edit the cleaner records (``edits.kind``)."""
 
 WIDTH_PERCENTILE = 90
 """Percentile of line lengths taken as the typeset line width."""
@@ -44,6 +64,12 @@ MAX_PAGE_GAP = 2
 """Consecutive page numbers may skip at most this many pages (a lost number, a plate)."""
 FOOTNOTE_MAX_SKIP = 3
 """A footnote number may run ahead of the expected next number by at most this much."""
+SINGLE_QUOTE_STYLE_RATIO = 10
+"""Quotations use single quotes if opening single quotes outnumber double quotes this much."""
+MIN_STEM = 2
+"""An inflected form counts as a word only if its base has at least this many letters."""
+COMPOUND_MIN_PART = 3
+"""Both halves of a split must have this many letters to count as a compound of two words."""
 
 KEEP_PREFIXES = frozenset(
     [
@@ -103,6 +129,30 @@ YEAR_CONTEXT = MONTHS | frozenset(
         "spring",
     ]
 )
+OCR_CONFUSIONS: dict[str, tuple[str, ...]] = {
+    "t": ("l",),
+    "r": ("f",),
+    "f": ("r",),
+    "c": ("e",),
+    "e": ("c",),
+    "i": ("l",),
+    "l": ("ll", "i"),
+    "I": ("l",),
+    "J": ("l",),
+    "1": ("l",),
+    "U": ("ll",),
+    "rn": ("m",),
+    "m": ("rn",),
+    "cl": ("d",),
+    "li": ("h",),
+    "vv": ("w",),
+    "~": tuple("abcdefghijklmnopqrstuvwxyz"),
+    "^": tuple("abcdefghijklmnopqrstuvwxyz"),
+    "|": ("l", "I"),
+}
+"""Characters OCR reads in place of others: printed form -> what it may stand for."""
+CAPITAL_CONFUSIONS = {"J": "l", "I": "l"}
+"""Capitals OCR reads in place of a lower-case letter at a word's start ("Jed" for "led")."""
 GLUED_FUNCTION_WORDS = ("of", "to", "in", "and", "the", "by", "for", "on", "at", "with", "from")
 
 TYPOGRAPHY = str.maketrans(
@@ -123,8 +173,11 @@ TYPOGRAPHY = str.maketrans(
         "\t": " ",
     }
 )
-"""Same-length typographic normalisation (curly quotes, en dash, odd spaces); not recorded."""
+"""Same-length typographic normalisation (curly quotes, en dash, odd spaces), recorded as edits."""
+TYPOGRAPHIC_RUN = re.compile("[" + "".join(chr(code) for code in TYPOGRAPHY) + "]+")
 
+COMMON_FORM = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+"""A vocabulary string that is a plain (possibly hyphenated) word."""
 LINE_BREAK = re.compile(r"\r\n|[\r\n\f\v\x85\u2028\u2029]")
 LETTER = r"[^\W\d_]"
 WORD_RE = re.compile(rf"{LETTER}+(?:['\u2019]{LETTER}+)?")
@@ -133,7 +186,15 @@ BARE_NUMBER = re.compile(r"^\d{1,4}$")
 NUMBER_FIRST = re.compile(r"^(\d{1,4})\s+(\D.*)$")
 NUMBER_LAST = re.compile(r"^(.*\D)\s+(\d{1,4})$")
 TITLE_NUMBER = re.compile(r"^(?:chapter\s+)?(\d{1,3})(?:[.:]\s*|\s+|$)(.*)$", re.IGNORECASE)
-TITLE_ROMAN = re.compile(r"^(?:chapter\s+([IVXLC]{1,7})|([IVXLC]{1,7})\.?)(?:[.:]?\s+(.*))?$")
+TITLE_ROMAN = re.compile(
+    r"^(?:(?:[Cc]hapter|CHAPTER)\s+([IVXLC]{1,7})|([IVXLC]{1,7})\.?)(?:[.:]?\s+(.*))?$"
+)
+NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+)
+TITLE_WORD = re.compile(rf"^(?:chapter\s+)?({'|'.join(NUMBER_WORDS.split())})$", re.IGNORECASE)
+"""A chapter number spelled out on its own line: "FOUR", "Chapter Twelve"."""
 INITIAL_END = re.compile(r"(?:^|[\s.])[A-Z]\.$")
 """A line ending in an initial ("A. M.") does not end a sentence."""
 SENTENCE_END = re.compile(r"[.!?]['\"\u2019\u201d)\]]*$")
@@ -144,6 +205,7 @@ FOOTNOTE_GLUED = re.compile(r"^(.*?[.,;:!?'\")\]])([0-9sSoOlI\u00b0]{1,3})$")
 FOOTNOTE_GLUED_LETTER = re.compile(rf"^(.*{LETTER}{{2}})(\d[0-9sSoOlI\u00b0]{{0,2}})$")
 FOOTNOTE_ALONE = re.compile(r"^[0-9sSoOlI\u00b0]{1,3}$")
 CLOSES_SENTENCE = tuple(".!?;:'\")]")
+DASHES = frozenset(["-", "--", "\u2013", "\u2014"])
 
 
 @dataclass(frozen=True)
@@ -213,6 +275,20 @@ class _Evidence:
 # Public API
 
 
+@dataclass(frozen=True)
+class DecodedRaw:
+    """A raw chapter file's text and the encoding it was read with.
+
+    Attributes:
+        text: The decoded text; raw offsets everywhere index this string.
+        encoding: ``"utf-8"``, ``"utf-8-sig"`` (UTF-8 with a byte-order mark), ``"utf-16"``
+            or ``"cp1252"`` (the fallback for bytes that are not valid UTF-8).
+    """
+
+    text: str
+    encoding: str
+
+
 def decode_raw(data: bytes, *, path: str) -> str:
     """Decode a raw chapter file: UTF-8 (BOM stripped), else cp1252 with a warning.
 
@@ -226,11 +302,29 @@ def decode_raw(data: bytes, *, path: str) -> str:
     Raises:
         ValueError: If the bytes look binary (NUL bytes or many control characters).
     """
+    return decode_raw_with_encoding(data, path=path).text
+
+
+def decode_raw_with_encoding(data: bytes, *, path: str) -> DecodedRaw:
+    """Decode a raw chapter file as :func:`decode_raw` does and report the encoding used.
+
+    Args:
+        data: The file's bytes.
+        path: The file's path, for messages.
+
+    Returns:
+        The decoded text and the name of the encoding it was read with.
+
+    Raises:
+        ValueError: If the bytes look binary (NUL bytes or many control characters).
+    """
+    encoding = "utf-8"
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
+        encoding = "utf-8-sig"
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         logger.warning("%s: UTF-16 text; decoding it, but please save chapters as UTF-8", path)
-        return data.decode("utf-16")
+        return DecodedRaw(data.decode("utf-16"), "utf-16")
     if b"\x00" in data:
         raise ValueError(
             f"{path}: contains NUL bytes, so it is not a plain-text chapter; "
@@ -243,27 +337,55 @@ def decode_raw(data: bytes, *, path: str) -> str:
             "%s: not valid UTF-8 (%s); decoding as cp1252, check the result", path, error.reason
         )
         text = data.decode("cp1252", errors="replace")
+        encoding = "cp1252"
     controls = sum(1 for char in text if ord(char) < 32 and char not in "\t\n\r\f\v")
     if text and controls > 0.05 * len(text):
         raise ValueError(
             f"{path}: {controls} of {len(text)} characters are control characters; "
             "this looks like a binary file: save the chapter as UTF-8 plain text and rerun"
         )
-    return text
+    return DecodedRaw(text, encoding)
 
 
-def word_checker(nlp: Language) -> Callable[[str], bool]:
+@dataclass(frozen=True)
+class WordChecker:
+    """An English word test built from a spaCy pipeline, with the evidence behind it.
+
+    Calling it tells whether a word (any case) is English. The extra attributes are used by
+    the cleaner where a plain ``Callable[[str], bool]`` gives no such evidence.
+
+    Attributes:
+        test: The word test (lemmatizer tables plus spaCy's stop words).
+        common: Lower-cased words of the vocabulary's strings: the forms the model saw in
+            running text (so "headquarters" but not the rare dictionary form "hobbyhorses").
+        compounds: Hyphenated pairs (left -> rights) from the lemmatizer index and the
+            vocabulary, e.g. "counter" -> {"revolutionary", ...}.
+    """
+
+    test: Callable[[str], bool]
+    common: frozenset[str]
+    compounds: dict[str, set[str]]
+
+    def __call__(self, word: str) -> bool:
+        """Return True if ``word`` is an English word."""
+        return self.test(word)
+
+
+def word_checker(nlp: Language) -> WordChecker:
     """Build an English word test from the pipeline's lemmatizer tables.
 
     Uses the rule lemmatizer's ``lemma_index`` (base forms), ``lemma_exc`` (irregular forms)
     and ``lemma_rules`` (suffix rules, to accept inflected forms), or a ``lemma_lookup``
-    table; falls back to the vocabulary's strings (with a warning) if there is no lemmatizer.
+    table, plus the language's stop words (closed-class words such as "itself" are not in
+    the lemma tables); falls back to the vocabulary's strings (with a warning) if there is no
+    lemmatizer.
 
     Args:
         nlp: A loaded spaCy pipeline.
 
     Returns:
-        A function telling whether a word (any case) is an English word.
+        A callable telling whether a word (any case) is an English word, carrying the
+        vocabulary's common forms and hyphenated compounds as extra evidence.
     """
     base_forms: set[str] = set()
     tables: list[object] = []
@@ -279,8 +401,24 @@ def word_checker(nlp: Language) -> Callable[[str], bool]:
                 for pairs in table.values():
                     rules.update((old, new) for old, new in pairs if old)
             elif name in ("lemma_exc", "lemma_lookup"):
-                tables.append(table)
+                for value in table.values():
+                    if isinstance(value, dict):  # lemma_exc: part of speech -> {form: lemmas}
+                        base_forms.update(str(form).lower() for form in value)
+                    else:
+                        tables.append(table)
+                        break
     ordered_rules = sorted(rules)
+    stop_words = frozenset(word.lower() for word in nlp.Defaults.stop_words)
+    common: set[str] = set()
+    compounds: dict[str, set[str]] = {}
+    for string in nlp.vocab.strings:
+        if COMMON_FORM.fullmatch(string):
+            common.add(string.lower())
+            if "-" in string:
+                _add_pairs(string, compounds)
+    for form in base_forms:
+        if "-" in form and COMMON_FORM.fullmatch(form):
+            _add_pairs(form, compounds)
     if not base_forms and not tables:
         logger.warning(
             "word_checker: the pipeline has no lemmatizer tables; using its vocabulary strings, "
@@ -292,7 +430,7 @@ def word_checker(nlp: Language) -> Callable[[str], bool]:
             """Return True if the lower-cased word is in the vocabulary strings."""
             return _normalise_word(word) in strings
 
-        return in_vocab
+        return WordChecker(in_vocab, frozenset(common), compounds)
 
     def known(word: str) -> bool:
         """Return True if the word is a base form or listed in an exception/lookup table."""
@@ -303,18 +441,15 @@ def word_checker(nlp: Language) -> Callable[[str], bool]:
         word = _normalise_word(word)
         if not word:
             return False
-        if known(word):
+        if known(word) or word in stop_words:
             return True
         for old, new in ordered_rules:
-            if (
-                word.endswith(old)
-                and len(word) > len(old)
-                and known(word[: len(word) - len(old)] + new)
-            ):
+            stem = word[: len(word) - len(old)] + new
+            if word.endswith(old) and len(stem) >= MIN_STEM and known(stem):
                 return True
         return False
 
-    return is_word
+    return WordChecker(is_word, frozenset(common), compounds)
 
 
 def clean_chapter(
@@ -357,12 +492,15 @@ def clean_chapter(
     )
     buffer = _join_lines(raw, lines, groups, evidence=evidence, is_word=is_word, edits=edits)
     buffer = _apply(buffer, _mojibake_changes(buffer.text), raw, edits)
-    buffer = _Buffer(buffer.text.translate(TYPOGRAPHY), buffer.index)
+    buffer = _apply(buffer, _markup_changes(buffer.text), raw, edits)
+    buffer = _apply(buffer, _typography_changes(buffer.text), raw, edits)
+    buffer = _apply(buffer, _dash_changes(buffer.text), raw, edits)
     buffer = _apply(buffer, _space_changes(buffer.text), raw, edits)
     buffer = _apply(
         buffer, _ocr_changes(buffer.text, evidence=evidence, is_word=is_word), raw, edits
     )
-    buffer = _apply(buffer, _footnote_changes(buffer.text), raw, edits)
+    buffer = _apply(buffer, _footnote_changes(buffer.text, words=evidence.words), raw, edits)
+    buffer = _apply(buffer, _quote_space_changes(buffer.text), raw, edits)
     buffer, kept = _tidy(buffer)
     sections = [section_titles[groups[k][1]] for k in kept]
     section_seq = [groups[k][1] for k in kept]
@@ -406,12 +544,16 @@ def hyphen_decision(
     pairs: dict[str, set[str]] | None = None,
     protected_words: Collection[str] = (),
     protected_pairs: dict[str, set[str]] | None = None,
+    common: Collection[str] | None = None,
+    compounds: dict[str, set[str]] | None = None,
 ) -> HyphenDecision:
     """Decide whether a word split by a line-break hyphen is one word or a hyphenated compound.
 
-    Evidence in order: the roster, the chapter itself (the joined form or the hyphenated form
-    seen elsewhere), a capital after the hyphen, the dictionary (hyphenated form, compound
-    prefixes, joined form), and whether both halves are words.
+    Evidence in order: the roster, the chapter itself (the hyphenated form or the joined
+    form seen elsewhere), a capital after the hyphen, the dictionary's hyphenated compounds
+    ("counter-revolutionary" vouches for "counter-revolution"), the joined form in common
+    use, two real words whose joined form is only a rare dictionary entry ("hobby-horses"),
+    compound prefixes, the joined form in the dictionary, and whether both halves are words.
 
     Args:
         left: The fragment before the hyphen (the last part of a compound such as "non-Bolshe").
@@ -421,10 +563,16 @@ def hyphen_decision(
         pairs: Lower-cased hyphenated pairs seen in the chapter (left -> rights).
         protected_words: Lower-cased roster name parts.
         protected_pairs: Lower-cased hyphenated pairs from the roster.
+        common: Lower-cased words in common use; None takes ``is_word.common`` if present.
+        compounds: Hyphenated pairs from the dictionary; None takes ``is_word.compounds``.
 
     Returns:
         "join" to drop the hyphen, "keep" to keep it.
     """
+    if common is None:
+        common = getattr(is_word, "common", None)
+    if compounds is None:
+        compounds = getattr(is_word, "compounds", None)
     joined = (left + right).lower()
     low_left, low_right = left.lower(), right.lower()
     if joined in protected_words:
@@ -437,7 +585,18 @@ def hyphen_decision(
         return "join"
     if right[:1].isupper():
         return "keep"
-    if is_word(f"{low_left}-{low_right}") or low_left in KEEP_PREFIXES:
+    if is_word(f"{low_left}-{low_right}") or _pair_seen(low_left, low_right, compounds or {}):
+        return "keep"
+    if common is not None:
+        if joined in common:
+            return "join"
+        if (
+            min(len(low_left), len(low_right)) >= COMPOUND_MIN_PART
+            and is_word(low_left)
+            and is_word(low_right)
+        ):
+            return "keep"
+    if low_left in KEEP_PREFIXES:
         return "keep"
     if is_word(joined):
         return "join"
@@ -583,8 +742,11 @@ def _find_title(
     number: str | None = None
     match = TITLE_NUMBER.match(parts[0])
     roman = TITLE_ROMAN.match(parts[0])
+    spelled = TITLE_WORD.match(parts[0])
     if match:
         number, parts[0] = match.group(1), match.group(2)
+    elif spelled:
+        number, parts[0] = spelled.group(1), ""
     elif roman:
         number, parts[0] = roman.group(1) or roman.group(2), roman.group(3) or ""
     title = " ".join(" ".join(parts).translate(TYPOGRAPHY).split()) or None
@@ -592,10 +754,11 @@ def _find_title(
 
 
 def _is_number_line(text: str) -> bool:
-    """Return True for a chapter-number line such as "9", "Chapter 9" or "CHAPTER IX"."""
+    """Return True for a chapter-number line: "9", "Chapter 9", "CHAPTER IX", "FOUR"."""
     match = TITLE_NUMBER.match(text)
     roman = TITLE_ROMAN.match(text)
-    return bool((match and not match.group(2)) or (roman and not roman.group(3)))
+    spelled = TITLE_WORD.match(text)
+    return bool((match and not match.group(2)) or (roman and not roman.group(3)) or spelled)
 
 
 def _is_title_like(text: str, width: float) -> bool:
@@ -871,7 +1034,7 @@ def _evidence(body: Iterable[str], protected: Collection[str]) -> _Evidence:
     words: Counter[str] = Counter()
     pairs: dict[str, set[str]] = {}
     for text in body:
-        words.update(word.lower() for word in WORD_RE.findall(text))
+        words.update(_normalise_word(word) for word in WORD_RE.findall(text))
         for compound in COMPOUND_RE.findall(text):
             _add_pairs(compound, pairs)
     protected_words: set[str] = set()
@@ -973,7 +1136,8 @@ def _apply(buffer: _Buffer, changes: Iterable[_Change], raw: str, edits: list[di
     """Apply non-overlapping changes to a buffer, keeping the raw index of every character.
 
     Only the part of each change that differs is replaced; a replacement character maps to
-    the raw character it replaces (an insertion to the character after it), so the index
+    the raw character it replaces (an insertion to the last character of the change before
+    it, or at the change's start to the character after it), so the index
     stays non-decreasing and copied characters keep their own raw index.
     """
     text, index = buffer.text, buffer.index
@@ -998,7 +1162,8 @@ def _apply(buffer: _Buffer, changes: Iterable[_Change], raw: str, edits: list[di
             if end > start:
                 mapped = [index[start + min(j, end - start - 1)] for j in range(len(new))]
             else:
-                anchor = index[start] if start < len(index) else index[start - 1]
+                inside = start > change.start or start >= len(index)
+                anchor = index[start - 1] if inside else index[start]
                 mapped = [anchor] * len(new)
             out_text.append(new)
             out_index.extend(mapped)
@@ -1028,6 +1193,50 @@ def _mojibake_changes(text: str) -> list[_Change]:
         fixed = ftfy.fix_text(token, uncurl_quotes=False, fix_line_breaks=False)
         if fixed != token:
             changes.append(_Change(match.start(), match.end(), fixed, "mojibake"))
+    return changes
+
+
+def _markup_changes(text: str) -> list[_Change]:
+    """Drop e-text emphasis marks: the underscores of ``_italics_`` (the words stay)."""
+    changes: list[_Change] = []
+    for m in re.finditer(r"(?<![\w_])_(?=[^\s_])[^_\n]*?[^\s_]_(?![\w_])|(?<![\w_])_[^\s_]_", text):
+        changes.append(_Change(m.start(), m.start() + 1, "", "markup"))
+        changes.append(_Change(m.end() - 1, m.end(), "", "markup"))
+    return changes
+
+
+def _typography_changes(text: str) -> list[_Change]:
+    """Normalise curly quotes, en dashes and odd spaces (``TYPOGRAPHY``), one edit per run."""
+    return [
+        _Change(m.start(), m.end(), m.group().translate(TYPOGRAPHY), "typography")
+        for m in re.finditer(TYPOGRAPHIC_RUN, text)
+    ]
+
+
+def _dash_changes(text: str) -> list[_Change]:
+    """Write every dash between words as a spaced hyphen: "word--word", "word—word"."""
+    return [
+        _Change(m.start(), m.end(), " - ", "dash")
+        for m in re.finditer(r" *(?:(?<!-)-{2,3}(?!-)|[\u2014\u2015]) *", text)
+        if m.group() != " - "
+    ]
+
+
+def _quote_space_changes(text: str) -> list[_Change]:
+    """Close up a space OCR put before a closing quote: "than to Stalin. ' Krupskaya".
+
+    The quote is taken as closing only if it follows sentence punctuation, is followed by a
+    space and a capital (or the paragraph end), and a quotation is open in the paragraph.
+    """
+    changes: list[_Change] = []
+    for paragraph in re.finditer(r"[^\n]+", text):
+        segment, base = paragraph.group(), paragraph.start()
+        for m in re.finditer(r"(?<=[.!?,]) '(?= [A-Z\"']|$)", segment):
+            before = segment[: m.start()]
+            opened = len(re.findall(r"(?:^|(?<=[\s(\[]))'(?=\w)", before))
+            closed = len(re.findall(r"(?<=[\w.,;:!?])'(?=[\s.,;:!?)\]]|$)", before))
+            if opened > closed:
+                changes.append(_Change(base + m.start(), base + m.end(), "'", "whitespace"))
     return changes
 
 
@@ -1084,7 +1293,121 @@ def _ocr_changes(
             changes.append(_Change(m.start(), m.end(), f"{m.group(1)} {name}", "ocr_fix"))
     for m in re.finditer(r"(?<![\w])([A-Z]\. )0(?=\. [A-Z])", text):
         changes.append(_Change(m.end(1), m.end(1) + 1, "O", "ocr_fix"))
+    for m in re.finditer(r"(?<![\w])(1[0-9]{2})[({] ?[)}](?![\w])", text):
+        changes.append(_Change(m.end(1), m.end(), "0", "ocr_fix"))
+    changes.extend(_confusion_changes(text, evidence=evidence, is_word=is_word))
     return _non_overlapping(changes)
+
+
+def _confusion_changes(
+    text: str, *, evidence: _Evidence, is_word: Callable[[str], bool]
+) -> list[_Change]:
+    """Repair unknown words by one OCR confusion when exactly one known word results.
+
+    A suspect is a word the dictionary does not know, seen at most once in the chapter and
+    not a roster name. Candidates come from one substitution of ``OCR_CONFUSIONS`` ("t" read
+    for "l": "intetligent"; "r" for "f": "itselr"; "U" for "ll": "AU"; a stray symbol for a
+    letter: "~arty"), a stray capital after a word ("ofT"), or a word split in two whose
+    joined form the chapter prints elsewhere ("A verbakh"). A capitalised suspect is changed
+    only if its capital is itself the confusion ("Jed" for "led") and it stands inside a
+    sentence, so a rare proper name is never turned into a common word.
+    """
+    protected = evidence.protected_words
+    changes: list[_Change] = []
+
+    def seen(word: str) -> int:
+        """Return how often the chapter prints the word (any case)."""
+        return evidence.words[word.lower()]
+
+    def suspect(word: str) -> bool:
+        """Return True for an unknown word that may be an OCR error."""
+        low = word.lower()
+        return low not in protected and seen(low) <= 1 and not is_word(low)
+
+    for m in re.finditer(r"(?<![\w'\u2019~-])([A-Za-z~^|]+)(?![A-Za-z0-9~^|])", text):
+        word = m.group(1)
+        if (
+            len(word) >= 3
+            and word[:-1].isalpha()
+            and word[:-1].islower()
+            and word[-1].isupper()
+            and is_word(word[:-1])
+        ):
+            changes.append(_Change(m.start(1), m.end(1), word[:-1], "ocr_fix"))  # "ofT"
+            continue
+        if len(word) < 3 or not suspect(word):
+            continue
+        inside = re.search(r"[a-z,;]\s$", text[max(0, m.start() - 2) : m.start()]) is not None
+        if word[0].isupper() and word[1:].islower():
+            before_name = re.match(r" [A-Z]", text[m.end() : m.end() + 2]) is not None
+            if not inside or before_name or word[0] not in CAPITAL_CONFUSIONS:
+                continue
+            options = {CAPITAL_CONFUSIONS[word[0]] + word[1:]}
+        elif word[0].isupper():
+            continue
+        else:
+            options = _confusion_options(word)
+        fixed = _best_candidate(options, seen=seen, is_word=is_word)
+        if fixed is None and not word[0].isupper():
+            # Two confusions ("wiJiing"): only a word the chapter itself prints will do.
+            twice = {second for option in options for second in _confusion_options(option)}
+            fixed = _best_candidate(twice - {word}, seen=seen, is_word=is_word, common_only=True)
+        if fixed is not None:
+            changes.append(_Change(m.start(1), m.end(1), fixed, "ocr_fix"))
+    for m in re.finditer(r"(?<![\w-])([A-Z]{2,3})(?=-[A-Z][a-z])", text):
+        word = m.group(1)
+        if seen(word) > 1 or word.lower() in protected:
+            continue
+        options = {option.capitalize() for option in _confusion_options(word)}
+        fixed = _best_candidate(options, seen=seen, is_word=is_word, common_only=True)
+        if fixed is not None:
+            changes.append(_Change(m.start(1), m.end(1), fixed, "ocr_fix"))
+    for m in re.finditer(r"(?<![\w'-])([A-Z][a-z]{0,2}) ([a-z]{3,})(?![\w-])", text):
+        left, right = m.group(1), m.group(2)
+        joined = left + right
+        if (
+            seen(joined) >= 1
+            and seen(right) <= 1
+            and not is_word(right)
+            and right not in protected
+            and (len(left) == 1 or not is_word(left.lower()))
+        ):
+            changes.append(_Change(m.start(1), m.end(2), joined, "ocr_fix"))
+    return changes
+
+
+def _confusion_options(word: str) -> set[str]:
+    """Return the words one OCR confusion away from ``word`` (see ``OCR_CONFUSIONS``)."""
+    options: set[str] = set()
+    for wrong, rights in OCR_CONFUSIONS.items():
+        start = word.find(wrong)
+        while start >= 0:
+            for right in rights:
+                options.add(word[:start] + right + word[start + len(wrong) :])
+            start = word.find(wrong, start + 1)
+    return {option for option in options if option != word}
+
+
+def _best_candidate(
+    options: Collection[str],
+    *,
+    seen: Callable[[str], int],
+    is_word: Callable[[str], bool],
+    common_only: bool = False,
+) -> str | None:
+    """Return the only candidate the chapter prints, else the only dictionary word, else None."""
+    printed = sorted(option for option in options if seen(option) >= 2)
+    if len(printed) == 1:
+        return printed[0]
+    if printed or common_only:
+        return None
+    common = getattr(is_word, "common", None)
+    known = sorted(
+        option
+        for option in options
+        if is_word(option.lower()) and (common is None or option.lower() in common)
+    )
+    return known[0] if len(known) == 1 else None
 
 
 def _non_overlapping(changes: list[_Change]) -> list[_Change]:
@@ -1098,7 +1421,7 @@ def _non_overlapping(changes: list[_Change]) -> list[_Change]:
     return kept
 
 
-def _footnote_changes(text: str) -> list[_Change]:
+def _footnote_changes(text: str, *, words: Collection[str] = ()) -> list[_Change]:
     """Remove footnote reference numbers, using their running sequence (1, 2, 3, ...) as evidence.
 
     A candidate is a number (possibly OCR-garbled: "s6", "5°") glued to punctuation
@@ -1106,16 +1429,61 @@ def _footnote_changes(text: str) -> list[_Change]:
     a capital or the paragraph end ("Podolsk. 1 He"). It is removed only if it is the next
     footnote number, a little ahead of it (numbers lost to OCR), or the next number with a
     digit lost ("7" for 27). Numbers in dates, years and quantities never fit both tests.
+    Three OCR forms need no value: a number after a word and before a dash that is exactly
+    the next one ("Pyatakov 193 - and"), a closing double quote after sentence punctuation
+    that nothing opened (the number read as a quote: "frontiers'.\""), and a run of digits
+    glued to a word the chapter prints with "l" for the first "1" ("contro11711").
+
+    Args:
+        text: The paragraph-joined text.
+        words: Lower-cased words the chapter prints (for the glued-digits form).
+
+    Returns:
+        The changes removing each footnote number.
     """
     tokens = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", text)]
     changes: list[_Change] = []
     last = 0
     skip_to = -1
+    paragraph_start = 0
+    # A stray double quote is a garbled number only where quotations use single quotes.
+    opening_single = len(re.findall(r"(?:^|(?<=\s))'(?=\w)", text))
+    single_quoted = text.count('"') * SINGLE_QUOTE_STYLE_RATIO < opening_single
     for k, (start, end, token) in enumerate(tokens):
         if k <= skip_to:
             continue
         previous = tokens[k - 1] if k else None
         after_break = previous is not None and "\n" in text[previous[1] : start]
+        if after_break:
+            paragraph_start = start
+        if (
+            previous is not None
+            and not after_break
+            and previous[2][-1:].isalpha()
+            and re.fullmatch(r"\d{2,3}", token)
+            and int(token) == last + 1
+            and (k + 1 == len(tokens) or tokens[k + 1][2] in DASHES)
+        ):
+            changes.append(_Change(start - 1, end, "", "footnote"))
+            last += 1
+            continue
+        quote = re.fullmatch(r"(.*[.,;:!?'])\"", token)
+        if (
+            quote
+            and single_quoted
+            and '"' not in text[paragraph_start:start] + quote.group(1)
+            and _footnote_follows(text, tokens, k + 1)
+        ):
+            changes.append(_Change(end - 1, end, "", "footnote"))
+            last += 1
+            continue
+        glued = re.fullmatch(rf"({LETTER}{{3,}})1(\d{{2,5}})", token)
+        if glued and (glued.group(1) + "l").lower() in words:
+            at = start + len(glued.group(1))
+            changes.append(_Change(at, at + 1, "l", "ocr_fix"))
+            changes.append(_Change(end - len(glued.group(2)), end, "", "footnote"))
+            last += 1
+            continue
         spaced = (
             previous is not None
             and not after_break
@@ -1137,13 +1505,25 @@ def _footnote_changes(text: str) -> list[_Change]:
         if spaced and FOOTNOTE_ALONE.match(token) and _footnote_follows(text, tokens, k + 1):
             value = _footnote_value(token, last)
             if value is not None:
-                changes.append(_Change(start - 1, end, "", "footnote"))
+                # "robbery'. ' 3": a lone quote before the number is part of the garbled mark.
+                lone_quote = (
+                    previous is not None
+                    and previous[2] in ("'", '"')
+                    and k >= 2
+                    and tokens[k - 2][2].endswith(CLOSES_SENTENCE)
+                    and text[tokens[k - 2][1] : previous[0]] == " "
+                )
+                cut = previous[0] - 1 if lone_quote and previous is not None else start - 1
+                changes.append(_Change(cut, end, "", "footnote"))
                 last = value
                 continue
         match = FOOTNOTE_GLUED.match(token) or FOOTNOTE_GLUED_LETTER.match(token)
         if match is None:
             continue
         prefix, mark = match.group(1), match.group(2)
+        number_before = re.search(r"(\d+)[.,]$", prefix)
+        if number_before and len(number_before.group(1)) != 4:
+            continue  # a decimal or a thousands separator ("1.86", "20,000"), not "1923.217"
         quote_only = not any(char.isalnum() for char in prefix)
         if quote_only and (previous is None or not previous[2].endswith(CLOSES_SENTENCE)):
             continue

@@ -7,6 +7,7 @@ rule clean:
         charmap="data/processed/{chapter}/charmap.parquet",
         paragraphs="data/processed/{chapter}/paragraphs.parquet",
         edits="data/processed/{chapter}/edits.parquet",
+        quality="data/processed/{chapter}/quality.parquet",
         meta="data/processed/{chapter}/meta.json",
     log:
         "logs/clean/{chapter}.log",
