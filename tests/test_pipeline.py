@@ -10,9 +10,11 @@ from conftest import snakemake
 
 from leaderlens.tables import (
     COOCCURRENCE,
+    CORPUS_EDITS,
     ENTITIES,
     LEADERS,
     MENTIONS,
+    QUALITY,
     SENTIMENT,
     read_table,
 )
@@ -96,6 +98,11 @@ def test_corpus_combines_chapters_and_network_round_trips(book: Path) -> None:
         zip(pooled["leader_a"], pooled["leader_b"], strict=True)
     )
     assert (corpus / "leaders.csv").read_text(encoding="utf-8").startswith("leader,")
+    quality = read_table(corpus / "quality.parquet", QUALITY)
+    assert list(quality["chapter"]) == CHAPTERS and not quality["poor"].any()
+    edits = read_table(corpus / "edits.parquet", CORPUS_EDITS)
+    assert set(edits["chapter"]) == set(CHAPTERS)
+    assert {"footnote", "hyphen_join", "running_head"} <= set(edits["kind"])
 
 
 def test_report_is_rendered(book: Path) -> None:

@@ -46,6 +46,7 @@ from leaderlens.tables import (
     CHARMAP,
     COOCCURRENCE,
     COOCCURRENCE_SECTIONS,
+    CORPUS_EDITS,
     EDITS,
     ENTITIES,
     LEADERS,
@@ -53,6 +54,7 @@ from leaderlens.tables import (
     NETWORK_EDGES,
     NETWORK_NODES,
     PARAGRAPHS,
+    QUALITY,
     SCOPE_CORRELATION,
     SENTENCES,
     SENTIMENT,
@@ -545,6 +547,7 @@ class ChapterTables:
     paragraphs: pd.DataFrame
     charmap: pd.DataFrame
     edits: pd.DataFrame
+    quality: pd.DataFrame
 
 
 CHAPTER_TABLES: dict[str, Table] = {
@@ -558,6 +561,7 @@ CHAPTER_TABLES: dict[str, Table] = {
     "paragraphs": PARAGRAPHS,
     "charmap": CHARMAP,
     "edits": EDITS,
+    "quality": QUALITY,
 }
 """The per-chapter Parquet tables of :class:`ChapterTables`, by field name."""
 
@@ -590,6 +594,8 @@ class Corpus:
     leaders: pd.DataFrame
     centrality: pd.DataFrame
     chapters: pd.DataFrame
+    quality: pd.DataFrame
+    edits: pd.DataFrame
     network: nx.Graph
 
 
@@ -603,6 +609,8 @@ CORPUS_TABLES: dict[str, Table] = {
     "leaders": LEADERS,
     "centrality": CENTRALITY,
     "chapters": CHAPTERS,
+    "quality": QUALITY,
+    "edits": CORPUS_EDITS,
 }
 """The corpus tables of :class:`Corpus`, by field name (each written as Parquet and CSV)."""
 
@@ -698,6 +706,8 @@ def build_corpus(
             pooled, leaders, weight=network_weight, max_q=network_max_q, scopes=scopes
         ),
         chapters=combine([chapter_table], CHAPTERS),
+        quality=combine([c.quality for c in chapters], QUALITY),
+        edits=combine([c.edits.assign(chapter=c.chapter) for c in chapters], CORPUS_EDITS),
         network=graph,
     )
 

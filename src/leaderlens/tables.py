@@ -181,6 +181,13 @@ EDITS = Table(
 )
 """Every change the cleaner made to the raw text (running head, footnote, hyphen, ...)."""
 
+CORPUS_EDITS = Table(
+    "edits",
+    pa.schema([CHAPTER, *EDITS.schema]),
+    ("chapter", "raw_start", "raw_end", "kind"),
+)
+"""Every chapter's cleaning edits together, labelled with their chapter (corpus level)."""
+
 SENTENCES = Table(
     "sentences",
     pa.schema(

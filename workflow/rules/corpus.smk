@@ -11,6 +11,7 @@ rule corpus:
         paragraphs=chapter_tables("paragraphs.parquet"),
         charmap=chapter_tables("charmap.parquet"),
         edits=chapter_tables("edits.parquet"),
+        quality=chapter_tables("quality.parquet"),
         meta=chapter_tables("meta.json"),
         roster=config["roster"],
     output:
@@ -23,6 +24,8 @@ rule corpus:
         leaders="data/processed/corpus/leaders.parquet",
         centrality="data/processed/corpus/centrality.parquet",
         chapters="data/processed/corpus/chapters.parquet",
+        quality="data/processed/corpus/quality.parquet",
+        edits="data/processed/corpus/edits.parquet",
         csv=multiext(
             "data/processed/corpus/",
             "mentions.csv",
@@ -34,6 +37,8 @@ rule corpus:
             "leaders.csv",
             "centrality.csv",
             "chapters.csv",
+            "quality.csv",
+            "edits.csv",
         ),
         graphml="data/processed/corpus/network.graphml",
         network_csv=multiext("data/processed/corpus/network_", "nodes.csv", "edges.csv"),
