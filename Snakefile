@@ -7,7 +7,7 @@
 #   data/processed/{chapter}/sentiment.parquet
 #   data/processed/{chapter}/cooccurrence.parquet, cooccurrence_sections.parquet, windows.parquet
 #   data/processed/{chapter}/collocates.parquet
-#   data/processed/corpus/persons.parquet, collocates.parquet
+#   data/processed/corpus/persons.parquet, collocates.parquet, tone.parquet, evidence.parquet
 #   data/processed/corpus/*.parquet, *.csv, network.graphml, run.json
 #   reports/report.html, reports/report.pdf
 #   logs/{rule}/{chapter}.log, benchmarks/{rule}/{chapter}.tsv
@@ -33,6 +33,7 @@ include: "workflow/rules/parse.smk"
 include: "workflow/rules/mentions.smk"
 include: "workflow/rules/persons.smk"
 include: "workflow/rules/sentiment.smk"
+include: "workflow/rules/tone.smk"
 include: "workflow/rules/cooccurrence.smk"
 include: "workflow/rules/collocates.smk"
 include: "workflow/rules/corpus.smk"
@@ -45,3 +46,4 @@ rule all:
         rules.report.output,
         chapter_tables("collocates.parquet"),
         rules.persons.output,
+        rules.tone.output,

@@ -36,6 +36,8 @@ TUNE_ON = ("chapter", "news_rw")
 GRID_DECAY = (0.6, 0.8, 1.0)
 GRID_AGENT = (0.0, 0.5)
 GRID_OUTSIDE = (0.0, 0.3, 0.6, 1.0)
+GRID_SPEAKER = (0.0, 0.5, 1.0)
+GRID_OTHER = (0.0, 0.5, 1.0)
 GRID_BAND = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
 
 
@@ -66,17 +68,20 @@ def raw_scores(docs: list[Doc], frame: pd.DataFrame, **options: object) -> list[
     ]
 
 
-def evaluate(docs: dict[str, list[Doc]], frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Macro-F1 and accuracy of each method on each dataset."""
+def evaluate(
+    nlp: spacy.language.Language, docs: dict[str, list[Doc]], frames: dict[str, pd.DataFrame]
+) -> pd.DataFrame:
+    """Macro-F1 and accuracy of the CLI's method and the baselines on each dataset."""
     plain = SentimentIntensityAnalyzer()
     methods = {
-        "targeted (vader+domain)": ({"method": "targeted"}, sentiment.NEUTRAL_BAND["targeted"]),
         "sentence (vader+domain)": ({"method": "sentence"}, sentiment.NEUTRAL_BAND["sentence"]),
         "sentence (plain VADER)": ({"method": "sentence", "analyzer": plain}, 0.05),
     }
     rows = []
     for name, frame in frames.items():
         gold = frame["polarity"].tolist()
+        cli = sentiment.score_targets(nlp, frame.astype({"id": str}))  # what the CLI runs
+        rows.append((name, "targeted (CLI score-targets)", *metrics(gold, cli["label"].tolist())))
         for method, (options, band) in methods.items():
             predicted = [label(s, band) for s in raw_scores(docs[name], frame, **options)]
             rows.append((name, method, *metrics(gold, predicted)))
@@ -88,8 +93,11 @@ def evaluate(docs: dict[str, list[Doc]], frames: dict[str, pd.DataFrame]) -> pd.
 def tune(docs: dict[str, list[Doc]], frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Grid search of decay x agent weight x neutral band for the targeted method."""
     rows = []
-    for decay, agent, outside in itertools.product(GRID_DECAY, GRID_AGENT, GRID_OUTSIDE):
-        weights = sentiment.Weights(decay=decay, agent=agent, outside=outside)
+    grid = itertools.product(GRID_DECAY, GRID_AGENT, GRID_OUTSIDE, GRID_SPEAKER, GRID_OTHER)
+    for decay, agent, outside, speaker, other in grid:
+        weights = sentiment.Weights(
+            decay=decay, agent=agent, outside=outside, speaker=speaker, other=other
+        )
         scores = {
             name: raw_scores(docs[name], frame, method="targeted", weights=weights)
             for name, frame in frames.items()
@@ -100,12 +108,14 @@ def tune(docs: dict[str, list[Doc]], frames: dict[str, pd.DataFrame]) -> pd.Data
                 for name, frame in frames.items()
             }
             objective = sum(f1s[name] for name in TUNE_ON) / len(TUNE_ON)
-            rows.append((decay, agent, outside, band, objective, *(f1s[name] for name in frames)))
-    columns = ["decay", "agent", "outside", "band", "objective", *(f"f1_{name}" for name in frames)]
+            f1_values = (f1s[name] for name in frames)
+            rows.append((decay, agent, outside, speaker, other, band, objective, *f1_values))
+    names = ["decay", "agent", "outside", "speaker", "other", "band", "objective"]
+    columns = [*names, *(f"f1_{name}" for name in frames)]
     result = pd.DataFrame(rows, columns=columns)
     return result.sort_values(
-        ["objective", "decay", "agent", "outside", "band"],
-        ascending=[False, False, True, True, True],
+        ["objective", "decay", "agent", "outside", "speaker", "other", "band"],
+        ascending=[False, False, True, True, True, False, True],
     )
 
 
@@ -138,10 +148,11 @@ def main() -> None:
     print(f"Sentiment benchmark ({sentiment.method_name('targeted')}, model {args.model})")
     print(
         f"constants: decay={sentiment.DECAY} agent={sentiment.AGENT_WEIGHT} "
-        f"outside={sentiment.OUTSIDE_WEIGHT} "
+        f"outside={sentiment.OUTSIDE_WEIGHT} speaker={sentiment.SPEAKER_WEIGHT} "
+        f"other={sentiment.OTHER_WEIGHT} "
         f"band={sentiment.NEUTRAL_BAND}"
     )
-    table = evaluate(docs, frames)
+    table = evaluate(nlp, docs, frames)
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     news = pd.concat([frames["news_rw"], frames["news_mt"]], ignore_index=True)
     per_second, ratio = speed(nlp, news)

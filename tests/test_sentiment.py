@@ -203,7 +203,7 @@ def test_score_mentions_fills_the_contract(nlp: Language) -> None:
     assert list(result.columns) == tables.SENTIMENT.columns
     assert result["mention_id"].tolist() == [0, 1]
     assert result["label"].tolist() == [-1, 0]
-    assert set(result["method"]) == {"targeted-vader+domain/v1"}
+    assert set(result["method"]) == {"targeted-vader+domain/v2"}
     tables.to_arrow(result, tables.SENTIMENT)  # casts to the schema without error
 
 
@@ -247,3 +247,99 @@ def test_score_targets_on_no_rows_is_empty(nlp: Language) -> None:
     empty = pd.DataFrame(columns=["id", "sentence", "target_start", "target_end"])
     result = sentiment.score_targets(nlp, empty)
     assert result.empty and list(result.columns) == ["id", "score", "label"]
+
+
+def test_two_targets_in_contrasted_clauses_get_opposite_tones(nlp: Language) -> None:
+    text = "Rykov was loyal, but Tomsky was treacherous."
+    rykov, rykov_label, *_ = score(nlp, text, "Rykov")
+    tomsky, tomsky_label, *_ = score(nlp, text, "Tomsky")
+    assert (rykov_label, tomsky_label) == (1, -1)
+    assert rykov > 0 > tomsky
+
+
+def test_praise_and_blame_split_between_two_objects(nlp: Language) -> None:
+    text = "Bukharin admired Rykov. Bukharin despised Tomsky."
+    doc = nlp(text)
+    for name, sign in (("Rykov", 1), ("Tomsky", -1)):
+        start = text.index(name)
+        value, label, *_ = sentiment.score_span(doc, start, start + len(name))
+        assert label == sign and value * sign > 0.3
+
+
+def test_the_speaker_is_not_judged_by_what_he_says(nlp: Language) -> None:
+    text = "Rykov said that Tomsky was a traitor."
+    speaker, *_ = score(nlp, text, "Rykov")
+    spoken_of, spoken_label, *_ = score(nlp, text, "Tomsky")
+    assert spoken_label == -1
+    assert spoken_of < speaker <= 0
+    undamped, *_ = score(nlp, text, "Rykov", weights=sentiment.Weights(speaker=1.0))
+    assert undamped < speaker
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("He called it 'nonsense' at once.", ["'nonsense'"]),
+        ("Lenin's letter and the Bolsheviks' policy", []),
+        ("\u201cWe believe,\u201d he said.", ["\u201cWe believe,\u201d"]),
+        ('He wrote "x" and "y".', ['"x"', '"y"']),
+        ("the end of a quotation,' he wrote", ["the end of a quotation,'"]),
+        ("He wrote 'unclosed", ["'unclosed"]),
+    ],
+)
+def test_quote_spans(text: str, quoted: list[str]) -> None:
+    assert [text[a:b] for a, b in sentiment.quote_spans(text)] == quoted
+
+
+def test_find_voice_tells_quotation_and_speaker(nlp: Language) -> None:
+    text = "Rykov wrote to Kamenev: 'Tomsky is a fool.'"
+    doc = nlp(text)
+    start = text.index("Tomsky")
+    voice, speaker = sentiment.find_voice(doc, start, start + 6)
+    assert voice == "quotation" and speaker is not None and speaker.text == "Rykov"
+    assert sentiment.find_voice(doc, 0, 5) == ("narration", None)
+
+
+def test_speaker_label_prefers_the_leader_id(nlp: Language) -> None:
+    doc = nlp("Comrade Rykov said 'no'.")
+    span = doc.char_span(0, 13)
+    assert sentiment.speaker_label(span, [(8, 13, "rykov")]) == "rykov"
+    assert sentiment.speaker_label(span, []) == "Comrade Rykov"
+    assert sentiment.speaker_label(None, [(8, 13, "rykov")]) is None
+
+
+def test_score_mentions_records_voice_and_speaker(nlp: Language) -> None:
+    text = "Rykov said: 'Tomsky is a fool.'"
+    result = sentiment.score_mentions(nlp(text), mentions_frame(text, ["Rykov", "Tomsky"]))
+    rows = result.set_index("leader")
+    assert rows.loc["rykov", "voice"] == "narration" and pd.isna(rows.loc["rykov", "speaker"])
+    assert rows.loc["tomsky", "voice"] == "quotation"
+    assert rows.loc["tomsky", "speaker"] == "rykov"
+    assert rows.loc["tomsky", "label"] == -1
+
+
+def test_score_targets_matches_score_span_and_shares_parses(nlp: Language) -> None:
+    text = "Rykov was loyal, but Tomsky was treacherous."
+    rows = pd.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "sentence": [text, text, "Bukharin praised Rykov."],
+            "target_start": [0, 21, 17],
+            "target_end": [5, 27, 22],
+        }
+    )
+    result = sentiment.score_targets(nlp, rows)
+    expected = [
+        sentiment.score_span(nlp(row.sentence), row.target_start, row.target_end)[:2]
+        for row in rows.itertuples()
+    ]
+    assert list(zip(result["score"], result["label"], strict=True)) == [
+        (pytest.approx(value), label) for value, label in expected
+    ]
+
+
+def test_negating_predicate_flips_its_complement(nlp: Language) -> None:
+    able, *_ = score(nlp, "Rykov managed to win the vote.", "Rykov")
+    unable, unable_label, *_ = score(nlp, "Rykov was unable to win the vote.", "Rykov")
+    assert able > 0 > unable
+    assert unable_label == -1
