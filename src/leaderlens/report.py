@@ -87,6 +87,9 @@ TYPST_HEADER = """
 #show heading.where(level: 1): set block(above: 1.6em, below: 0.8em)
 #show heading.where(level: 2): set block(above: 1.3em, below: 0.7em)
 #show figure.caption: set text(size: 0.9em)
+#show figure.caption: it => it.body
+#show figure.where(kind: table): set figure.caption(position: bottom)
+#show figure.where(kind: table): set block(breakable: true)
 """
 
 
@@ -139,6 +142,7 @@ def render_report(
     html: Path,
     pdf: Path,
     engine: Engine | None = None,
+    accuracy: Path | None = None,
     timeout: int = 600,
     run: Runner = subprocess.run,
     which: Callable[[str], str | None] = shutil.which,
@@ -150,6 +154,8 @@ def render_report(
         data_dir: Directory of the corpus tables; the cells read it from ``LEADERLENS_DATA``.
         html: Output HTML path.
         pdf: Output PDF path.
+        accuracy: The measured accuracy figures (``reports/accuracy.yaml``); the cells read
+            it from ``LEADERLENS_ACCURACY``; None leaves the figures out.
         engine: ``"quarto"`` or ``"jupyter"``; None chooses with :func:`choose_engine`.
         timeout: Seconds allowed per cell (jupyter) or per ``quarto render`` call.
         run: Subprocess runner used for Quarto (injectable for tests).
@@ -169,16 +175,17 @@ def render_report(
         )
     if engine is None:
         engine = choose_engine(which=which)
+    env = {**os.environ, DATA_ENV: str(data_dir)}
+    if accuracy is not None:
+        env[ACCURACY_ENV] = str(Path(accuracy).resolve())
     with tempfile.TemporaryDirectory(prefix="leaderlens-report-") as tmp:
         workdir = Path(tmp)
         if engine == "quarto":
             built_html, built_pdf = _render_quarto(
-                qmd, data_dir=data_dir, workdir=workdir, timeout=timeout, run=run, which=which
+                qmd, env=env, workdir=workdir, timeout=timeout, run=run, which=which
             )
         else:
-            built_html, built_pdf = _render_jupyter(
-                qmd, data_dir=data_dir, workdir=workdir, timeout=timeout
-            )
+            built_html, built_pdf = _render_jupyter(qmd, env=env, workdir=workdir, timeout=timeout)
         with atomic_path(html) as html_tmp, atomic_path(pdf) as pdf_tmp:
             for built, tmp_path in ((built_html, html_tmp), (built_pdf, pdf_tmp)):
                 shutil.copyfile(built, tmp_path)
@@ -206,7 +213,7 @@ def quarto_commands(qmd_name: str, *, quarto: str = "quarto") -> list[list[str]]
 def _render_quarto(
     qmd: Path,
     *,
-    data_dir: Path,
+    env: Mapping[str, str],
     workdir: Path,
     timeout: int,
     run: Runner,
@@ -216,7 +223,7 @@ def _render_quarto(
     quarto = which("quarto") or "quarto"
     source = workdir / qmd.name
     shutil.copyfile(qmd, source)
-    env = {**os.environ, DATA_ENV: str(data_dir), "QUARTO_PYTHON": sys.executable}
+    env = {**env, "QUARTO_PYTHON": sys.executable}
     for command in quarto_commands(source.name, quarto=quarto):
         result = run(
             command,
@@ -339,14 +346,15 @@ def _code_cell(body: list[str], *, line: int, name: str) -> Cell:
 # --------------------------------------------------------------------------------------
 
 
-def _render_jupyter(qmd: Path, *, data_dir: Path, workdir: Path, timeout: int) -> tuple[Path, Path]:
+def _render_jupyter(
+    qmd: Path, *, env: Mapping[str, str], workdir: Path, timeout: int
+) -> tuple[Path, Path]:
     """Execute the ``.qmd`` with nbclient and convert it with Pandoc and Typst."""
     front, cells = parse_qmd(qmd.read_text(encoding="utf-8"), name=str(qmd))
     defaults = dict(front.get("execute") or {})
     exec_dir = workdir / "exec"
     exec_dir.mkdir()
     notebook, code_index = build_notebook(cells, defaults=defaults)
-    env = {**os.environ, DATA_ENV: str(data_dir)}
     sources = [cells[number] for number in code_index]
     execute_notebook(notebook, sources=sources, cwd=exec_dir, env=env, timeout=timeout, qmd=qmd)
     markdown = notebook_markdown(
@@ -549,6 +557,8 @@ def _figure_markdown(png_b64: str, *, cell: Cell, out_dir: Path, n: int) -> str:
     (figures / name).write_bytes(png)
     width = png_width_percent(png)
     caption = str(cell.options.get("fig-cap", "")).strip()
+    if caption:
+        caption = f"Figure {n}. {caption}"
     attrs = [f"#{label}"] if label.startswith("fig-") else []
     attrs.append(f"width={width}%")
     return f"![{caption}](figures/{name}){{{' '.join(attrs)}}}"
@@ -695,7 +705,36 @@ CORPUS_TABLES: dict[str, tables.Table] = {
     "centrality": tables.CENTRALITY,
     "entities": tables.ENTITIES,
 }
-"""The corpus tables the report reads, by file stem."""
+"""The corpus tables the report reads, by file stem (an empty typed table when missing)."""
+
+OPTIONAL_TABLES: dict[str, tables.Table] = {
+    "tone": tables.TONE,
+    "evidence": tables.EVIDENCE,
+    "persons": tables.PERSONS,
+    "cooccurrence_sections": tables.COOCCURRENCE_SECTIONS,
+    "scope_correlation": tables.SCOPE_CORRELATION,
+    "collocates": tables.COLLOCATES,
+}
+"""Corpus tables of later stages: absent from ``Corpus.frames`` when missing or outdated,
+and the report says the section is not available."""
+
+CHAPTER_TABLES: dict[str, tables.Table] = {
+    "quality": tables.QUALITY,
+    "edits": tables.EDITS,
+    "sentences": tables.SENTENCES,
+}
+"""Per-chapter tables read from ``<data_dir>/../<chapter>/`` (the corpus stage does not
+combine them); combined with a ``chapter`` column when every chapter has one."""
+
+COMBINED_TABLES: dict[str, tables.Table] = {
+    "quality": tables.QUALITY,
+    "edits": tables.CORPUS_EDITS,
+}
+"""Per-chapter tables the corpus stage may combine: read from the corpus directory when
+there, else from the chapter folders."""
+
+ACCURACY_ENV = "LEADERLENS_ACCURACY"
+"""Environment variable naming the accuracy figures file (``reports/accuracy.yaml``)."""
 
 POOLED = "corpus"
 """The ``chapter`` value of pooled co-occurrence rows."""
@@ -717,6 +756,10 @@ class Corpus:
     def __getitem__(self, name: str) -> pd.DataFrame:
         """Return one table by name (e.g. ``corpus["leaders"]``)."""
         return self.frames[name]
+
+    def has(self, name: str) -> bool:
+        """True when the (optional) table was found and matches its contract."""
+        return name in self.frames
 
     @property
     def is_empty(self) -> bool:
@@ -766,12 +809,25 @@ def load_corpus(data_dir: Path) -> Corpus:
     data_dir = Path(data_dir)
     frames: dict[str, pd.DataFrame] = {}
     for name, table in CORPUS_TABLES.items():
+        frame = _read_optional(data_dir / f"{name}.parquet", table)
+        if frame is None:
+            log.warning("%s not usable: the report shows %s as empty", data_dir, name)
+            frame = tables.empty_frame(table)
+        frames[name] = frame
+    for name, table in OPTIONAL_TABLES.items():
+        frame = _read_optional(data_dir / f"{name}.parquet", table)
+        if frame is not None:
+            frames[name] = frame
+    chapter_ids = sorted(frames["chapters"]["chapter"].astype(str))
+    for name, table in CHAPTER_TABLES.items():
+        combined = COMBINED_TABLES.get(name)
         path = data_dir / f"{name}.parquet"
-        if path.is_file():
-            frames[name] = tables.read_table(path, table)
+        if combined is not None and path.is_file():
+            frame = _read_optional(path, combined)
         else:
-            log.warning("%s not found: the report shows %s as empty", path, name)
-            frames[name] = tables.empty_frame(table)
+            frame = _read_chapter_tables(data_dir.parent, chapter_ids, name=name, table=table)
+        if frame is not None:
+            frames[name] = frame
     graph_path = data_dir / "network.graphml"
     if graph_path.is_file():
         graph = nx.read_graphml(graph_path)
@@ -788,6 +844,35 @@ def load_corpus(data_dir: Path) -> Corpus:
     return Corpus(
         frames=frames, graph=graph, run=run if isinstance(run, dict) else {}, data_dir=data_dir
     )
+
+
+def _read_optional(path: Path, table: tables.Table) -> pd.DataFrame | None:
+    """Read a table if the file exists and matches its contract, else None (with a warning)."""
+    if not path.is_file():
+        log.warning("%s not found", path)
+        return None
+    try:
+        return tables.read_table(path, table)
+    except ValueError as error:
+        log.warning("%s left out: %s", path, error)
+        return None
+
+
+def _read_chapter_tables(
+    processed: Path, chapters: Sequence[str], *, name: str, table: tables.Table
+) -> pd.DataFrame | None:
+    """Concatenate one per-chapter table over chapters (None unless every chapter has it)."""
+    if not chapters:
+        return None
+    parts = []
+    for chapter in chapters:
+        frame = _read_optional(processed / chapter / f"{name}.parquet", table)
+        if frame is None:
+            return None
+        if "chapter" not in frame.columns:
+            frame.insert(0, "chapter", chapter)
+        parts.append(frame)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _is_missing(value: Any) -> bool:
@@ -864,6 +949,7 @@ def markdown_table(
     align: Sequence[Align] | None = None,
     escape: bool = True,
     caption: str | None = None,
+    weights: Sequence[int] | None = None,
 ) -> str:
     """Render a DataFrame as a Pandoc pipe table.
 
@@ -876,6 +962,8 @@ def markdown_table(
         align: Alignment per column; default right for numeric dtypes, else left.
         escape: Escape Markdown characters in the cells and headers.
         caption: Optional table caption (Pandoc ``: caption`` syntax).
+        weights: Dash count per column, overriding the measured widths (for wide tables
+            whose text column should take most of the page).
 
     Returns:
         The Markdown table, or an empty string for an empty frame.
@@ -896,6 +984,10 @@ def markdown_table(
         max(len(header[i]) + 1, min(MAX_COLUMN_WEIGHT, max(len(row[i]) for row in rows)), 3)
         for i in range(len(columns))
     ]
+    if weights is not None:
+        if len(weights) != len(columns):
+            raise ValueError(f"weights has {len(weights)} entries for {len(columns)} columns")
+        widths = [max(3, int(w)) for w in weights]
     marks = {"left": ":{}-", "right": "-{}:", "center": ":{}:"}
     rule = [marks[a].format("-" * (w - 2)) for a, w in zip(align, widths, strict=True)]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(rule) + "|"]
@@ -1026,7 +1118,7 @@ def pairs_table(corpus: Corpus, *, scope: str = "paragraph", top: int = 15) -> p
 
 
 def centrality_table(corpus: Corpus, *, scope: str = "paragraph", top: int = 10) -> pd.DataFrame:
-    """Leaders ranked by weighted degree in the co-occurrence network of one scope.
+    """Leaders with a partner, ranked by weighted degree in the network of one scope.
 
     Args:
         corpus: The corpus.
@@ -1037,7 +1129,7 @@ def centrality_table(corpus: Corpus, *, scope: str = "paragraph", top: int = 10)
         A display frame.
     """
     cent = corpus["centrality"]
-    cent = cent[cent["scope"] == scope].sort_values(
+    cent = cent[(cent["scope"] == scope) & (cent["degree"] > 0)].sort_values(
         ["weighted_degree", "leader"], ascending=[False, True]
     )
     cent = cent.head(top)
@@ -1163,6 +1255,7 @@ def page_strip_figure(corpus: Corpus, *, top: int = 12) -> Figure | None:
     )
     ax.set_facecolor("#f7f7f7")
     ax.set_yticks(range(len(ids)), [names.get(i, i) for i in ids], fontsize=8.5)
+    _colour_ticks(ax.get_yticklabels(), ids, leader_colours(corpus))
     ax.set_xlabel("Printed page", fontsize=9)
     ax.tick_params(axis="x", labelsize=8)
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -1178,6 +1271,17 @@ def page_strip_figure(corpus: Corpus, *, top: int = 12) -> Figure | None:
     return fig
 
 
+def _colour_ticks(labels: Sequence[Any], ids: Sequence[str], colours: Mapping[str, str]) -> None:
+    """Colour axis tick labels by leader (the report's fixed colour per leader)."""
+    for label, leader in zip(labels, ids, strict=True):
+        label.set_color(colours.get(leader, "#222222"))
+
+
+def _edge_style(tone: Any) -> str:
+    """Line style of a network edge: dashed for a negative tone, else solid."""
+    return "dashed" if not _is_missing(tone) and float(tone) < 0 else "solid"
+
+
 def _tone_colour(value: Any) -> str:
     """Colour for a tone value by its sign (grey for zero or missing)."""
     if _is_missing(value) or float(value) == 0:
@@ -1188,6 +1292,9 @@ def _tone_colour(value: Any) -> str:
 def tone_figure(corpus: Corpus, *, top: int = 15) -> Figure | None:
     """Dot-and-whisker plot of mean tone with its 95% interval for the top leaders.
 
+    All mentions are a filled dot with its interval; when the tone table has the author's
+    narration alone, a hollow diamond with a thin interval sits just below.
+
     Args:
         corpus: The corpus.
         top: Number of leaders.
@@ -1196,36 +1303,57 @@ def tone_figure(corpus: Corpus, *, top: int = 15) -> Figure | None:
         The figure, or None when no leader has a tone.
     """
     plt = _pyplot()
-    leaders = corpus["leaders"]
-    leaders = leaders[leaders["leader"].isin(corpus.top_leaders(top))]
-    leaders = leaders[leaders["tone_mean"].notna()]
-    if leaders.empty:
+    from matplotlib.lines import Line2D
+
+    every = leader_tone(corpus, voices="all")
+    every = every[every["leader"].isin(corpus.top_leaders(top)) & every["mean"].notna()]
+    if every.empty:
         return None
-    leaders = leaders.sort_values(["tone_mean", "leader"], ascending=[True, True])
-    mean = leaders["tone_mean"].astype(float).to_numpy()
-    low = [
-        m if _is_missing(lo) else float(lo) for m, lo in zip(mean, leaders["tone_low"], strict=True)
-    ]
-    high = [
-        m if _is_missing(hi) else float(hi)
-        for m, hi in zip(mean, leaders["tone_high"], strict=True)
-    ]
-    labels = [
-        f"{name} (n={int(n)})"
-        for name, n in zip(leaders["display_name"], leaders["n_mentions"], strict=True)
-    ]
-    ys = list(range(len(leaders)))
-    fig, ax = plt.subplots(figsize=(6.5, 0.9 + 0.3 * len(leaders)), layout="constrained")
+    every = every.sort_values(["mean", "leader"], ascending=[True, True]).reset_index(drop=True)
+    narration = leader_tone(corpus, voices="narration").set_index("leader")
+    names = corpus.display_names()
+    colours = leader_colours(corpus)
+
+    def bounds(row: Any) -> tuple[float, float]:
+        m = float(row["mean"])
+        lo = m if _is_missing(row["low"]) else float(row["low"])
+        hi = m if _is_missing(row["high"]) else float(row["high"])
+        return lo, hi
+
+    fig, ax = plt.subplots(figsize=(6.5, 0.9 + 0.34 * len(every)), layout="constrained")
     ax.axvline(0, color="#444444", linewidth=0.8)
-    for y, m, lo, hi in zip(ys, mean, low, high, strict=True):
-        colour = _tone_colour(m)
-        ax.plot([lo, hi], [y, y], color=colour, linewidth=1.6, solid_capstyle="butt")
-        ax.plot([lo, lo], [y - 0.15, y + 0.15], color=colour, linewidth=1.2)
-        ax.plot([hi, hi], [y - 0.15, y + 0.15], color=colour, linewidth=1.2)
-        ax.plot(m, y, "o", color=colour, markersize=6)
-    ax.set_yticks(ys, labels, fontsize=8.5)
-    ax.set_ylim(-0.6, len(leaders) - 0.4)
-    span = max(0.1, *(abs(v) for v in [*low, *high]))
+    extent = [0.1]
+    offset = 0.22 if not narration.empty else 0.0
+    for y, row in every.iterrows():
+        colour = colours.get(row["leader"], OTHER_COLOUR)
+        lo, hi = bounds(row)
+        extent += [abs(lo), abs(hi)]
+        ax.plot([lo, hi], [y, y], color=colour, linewidth=1.8, solid_capstyle="butt")
+        ax.plot([lo, lo], [y - 0.13, y + 0.13], color=colour, linewidth=1.2)
+        ax.plot([hi, hi], [y - 0.13, y + 0.13], color=colour, linewidth=1.2)
+        ax.plot(float(row["mean"]), y, "o", color=colour, markersize=6)
+        if row["leader"] in narration.index:
+            other = narration.loc[row["leader"]]
+            nlo, nhi = bounds(other)
+            extent += [abs(nlo), abs(nhi)]
+            ax.plot([nlo, nhi], [y - offset] * 2, color=colour, linewidth=0.8, alpha=0.8)
+            ax.plot(
+                float(other["mean"]),
+                y - offset,
+                "D",
+                markerfacecolor="white",
+                markeredgecolor=colour,
+                markersize=4.5,
+            )
+    labels = [
+        f"{names.get(leader, leader)} (n={int(n)})"
+        for leader, n in zip(every["leader"], every["n"], strict=True)
+    ]
+    ax.set_yticks(range(len(every)), labels, fontsize=8.5)
+    for tick, leader in zip(ax.get_yticklabels(), every["leader"], strict=True):
+        tick.set_color(colours.get(leader, "#222222"))
+    ax.set_ylim(-0.7, len(every) - 0.4)
+    span = max(extent)
     ax.set_xlim(-span * 1.1, span * 1.1)
     ax.set_xlabel(
         "Mean tone around the mentions (−1 negative … +1 positive), 95% interval", fontsize=9
@@ -1233,6 +1361,25 @@ def tone_figure(corpus: Corpus, *, top: int = 15) -> Figure | None:
     ax.tick_params(axis="x", labelsize=8)
     ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)
     ax.set_axisbelow(True)
+    if not narration.empty:
+        fig.legend(
+            handles=[
+                Line2D([], [], color="#555555", marker="o", linewidth=1.8, label="all mentions"),
+                Line2D(
+                    [],
+                    [],
+                    color="#555555",
+                    marker="D",
+                    markerfacecolor="white",
+                    linewidth=0.8,
+                    label="narration only (quotations left out)",
+                ),
+            ],
+            fontsize=7.5,
+            frameon=False,
+            loc="outside lower center",
+            ncol=2,
+        )
     return fig
 
 
@@ -1279,6 +1426,9 @@ def cooccurrence_figure(
             )
     ax.set_xticks(range(len(ids)), labels, rotation=45, ha="right", fontsize=8.5)
     ax.set_yticks(range(len(ids)), labels, fontsize=8.5)
+    colours = leader_colours(corpus)
+    _colour_ticks(ax.get_xticklabels(), ids, colours)
+    _colour_ticks(ax.get_yticklabels(), ids, colours)
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label(f"{scope.capitalize()}s shared (n_ab)", fontsize=8)
     bar.ax.tick_params(labelsize=7)
@@ -1325,15 +1475,20 @@ def network_figure(corpus: Corpus, *, top: int = 25, seed: int = 7) -> Figure | 
     positions = nx.spring_layout(sub, seed=seed, weight="weight", k=1.6 / math.sqrt(len(sub)))
     fig, ax = plt.subplots(figsize=(6.5, 5.2), layout="constrained")
     edges = sorted(sub.edges, key=lambda edge: weight[edge])
-    nx.draw_networkx_edges(
-        sub,
-        positions,
-        edgelist=edges,
-        width=[0.6 + 5.0 * weight[edge] / peak for edge in edges],
-        edge_color=[_tone_colour(sub.edges[edge].get("tone")) for edge in edges],
-        alpha=0.75,
-        ax=ax,
-    )
+    for style in ("solid", "dashed"):
+        chosen = [edge for edge in edges if _edge_style(sub.edges[edge].get("tone")) == style]
+        if not chosen:
+            continue
+        nx.draw_networkx_edges(
+            sub,
+            positions,
+            edgelist=chosen,
+            width=[0.6 + 5.0 * weight[edge] / peak for edge in chosen],
+            edge_color=[_tone_colour(sub.edges[edge].get("tone")) for edge in chosen],
+            style=style,
+            alpha=0.75,
+            ax=ax,
+        )
     top_mentions = max(mentions(node) for node in sub.nodes) or 1.0
     nodes = list(sub.nodes)
     nx.draw_networkx_nodes(
@@ -1341,8 +1496,9 @@ def network_figure(corpus: Corpus, *, top: int = 25, seed: int = 7) -> Figure | 
         positions,
         nodelist=nodes,
         node_size=[120 + 900 * mentions(node) / top_mentions for node in nodes],
-        node_color="#f2e6c9",
-        edgecolors="#7a6a45",
+        node_color=[leader_colours(corpus).get(node, OTHER_COLOUR) for node in nodes],
+        alpha=0.85,
+        edgecolors="#333333",
         linewidths=0.8,
         ax=ax,
     )
@@ -1358,7 +1514,9 @@ def network_figure(corpus: Corpus, *, top: int = 25, seed: int = 7) -> Figure | 
     ax.legend(
         handles=[
             Line2D([], [], color=POSITIVE_COLOUR, linewidth=2.5, label="positive tone"),
-            Line2D([], [], color=NEGATIVE_COLOUR, linewidth=2.5, label="negative tone"),
+            Line2D(
+                [], [], color=NEGATIVE_COLOUR, linewidth=2.5, linestyle="--", label="negative tone"
+            ),
             Line2D([], [], color=NEUTRAL_COLOUR, linewidth=2.5, label="neutral / none"),
         ],
         loc="lower left",
@@ -1383,3 +1541,1197 @@ def config_yaml(run: Mapping[str, Any]) -> str:
     if not config:
         return ""
     return yaml.safe_dump(config, sort_keys=True, allow_unicode=True, default_flow_style=False)
+
+
+# --------------------------------------------------------------------------------------
+# Colours, parameters and summary sentences
+# --------------------------------------------------------------------------------------
+
+LEADER_PALETTE = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+    "#393b79",
+    "#637939",
+    "#843c39",
+    "#7b4173",
+    "#3182bd",
+    "#e6550d",
+    "#31a354",
+    "#756bb1",
+    "#636363",
+    "#ad494a",
+)
+"""Leader colours in order of mention rank; the same leader has the same colour in every
+figure of a report (leaders past the 20th are grey)."""
+
+OTHER_COLOUR = "#a0a0a0"
+
+
+def leader_colours(corpus: Corpus) -> dict[str, str]:
+    """Map every leader id to its colour, by mention rank (most mentioned first).
+
+    Args:
+        corpus: The corpus.
+
+    Returns:
+        ``{leader: "#rrggbb"}`` for every leader of the leaders table.
+    """
+    leaders = corpus["leaders"].sort_values(["n_mentions", "leader"], ascending=[False, True])
+    return {
+        leader: LEADER_PALETTE[i] if i < len(LEADER_PALETTE) else OTHER_COLOUR
+        for i, leader in enumerate(leaders["leader"])
+    }
+
+
+def run_config(corpus: Corpus) -> dict[str, Any]:
+    """Return the run's configuration from ``run.json`` (empty when unknown)."""
+    config = corpus.run.get("config")
+    return config if isinstance(config, dict) else {}
+
+
+def pronouns_counted(corpus: Corpus) -> bool | None:
+    """Whether the run counted pronouns as mentions (``mentions.pronouns``; None if unknown).
+
+    Args:
+        corpus: The corpus.
+
+    Returns:
+        The configured value, or None when ``run.json`` does not record it.
+    """
+    value = (run_config(corpus).get("mentions") or {}).get("pronouns")
+    return None if value is None else bool(value)
+
+
+def pronoun_note(corpus: Corpus) -> str:
+    """One sentence saying whether the counts and tone below include pronoun mentions.
+
+    Args:
+        corpus: The corpus.
+
+    Returns:
+        Markdown text.
+    """
+    n_pronoun = int(corpus["leaders"]["n_pronoun"].sum())
+    counted = pronouns_counted(corpus)
+    if counted is False:
+        return (
+            "Pronouns are not counted in this run (`mentions.pronouns: false`): every count, "
+            "tone and pair below rests on names, titles and modifiers only."
+        )
+    prefix = "Pronouns count as mentions in this run (`mentions.pronouns: true`)"
+    if counted is None:
+        prefix = "The run does not record whether pronouns count"
+    return (
+        f"{prefix}: {n_pronoun} of the {int(corpus['leaders']['n_mentions'].sum())} mentions "
+        "are pronouns resolved to a leader, and they are included in the counts, the tone and "
+        "the pairs below (the tables do not separate them there)."
+    )
+
+
+def _interval_text(low: Any, high: Any) -> str:
+    """Format a 95% interval as ``95% CI a to b`` (empty when missing)."""
+    if _is_missing(low) or _is_missing(high):
+        return "no interval: too few mentions"
+    return f"95% CI {fmt_number(low, signed=True)} to {fmt_number(high, signed=True)}"
+
+
+def leader_tone(corpus: Corpus, *, voices: str = "all") -> pd.DataFrame:
+    """Corpus-level tone per leader: ``leader, n, mean, low, high`` and the label shares.
+
+    Uses the tone table when present (``voices`` ``all`` or ``narration``), else the
+    leaders table (all voices).
+
+    Args:
+        corpus: The corpus.
+        voices: ``all`` or ``narration``.
+
+    Returns:
+        One row per leader with at least one scored mention.
+    """
+    columns = ["leader", "n", "mean", "low", "high"]
+    shares = ["share_negative", "share_neutral", "share_positive"]
+    if corpus.has("tone"):
+        tone = corpus["tone"]
+        rows = tone[(tone["level"] == "corpus") & (tone["voices"] == voices)]
+        return rows[columns + shares].reset_index(drop=True)
+    if voices != "all":
+        return pd.DataFrame(columns=columns + shares)
+    leaders = corpus["leaders"]
+    leaders = leaders[leaders["tone_mean"].notna() & (leaders["n_mentions"] > 0)]
+    return pd.DataFrame(
+        {
+            "leader": leaders["leader"],
+            "n": leaders["n_mentions"],
+            "mean": leaders["tone_mean"],
+            "low": leaders["tone_low"],
+            "high": leaders["tone_high"],
+            **{share: leaders[share] for share in shares},
+        }
+    ).reset_index(drop=True)
+
+
+def top_pair(
+    corpus: Corpus, *, scope: str = "paragraph", preferred: tuple[str, str] = ("lenin", "stalin")
+) -> tuple[str, str] | None:
+    """The pair the report follows: ``preferred`` when it co-occurs, else the most frequent.
+
+    Args:
+        corpus: The corpus.
+        scope: Co-occurrence scope.
+        preferred: Leader ids of the pair to prefer (sorted inside).
+
+    Returns:
+        ``(leader_a, leader_b)`` with a < b, or None when no pair co-occurs.
+    """
+    rows = pooled_pairs(corpus, scope=scope)
+    if rows.empty:
+        return None
+    a, b = sorted(preferred)
+    if ((rows["leader_a"] == a) & (rows["leader_b"] == b)).any():
+        return a, b
+    return str(rows["leader_a"].iloc[0]), str(rows["leader_b"].iloc[0])
+
+
+def summary_sentences(corpus: Corpus, *, scope: str = "paragraph", min_n: int = 10) -> list[str]:
+    """Findings as sentences, each with its number and, where the tables give one, its interval.
+
+    Args:
+        corpus: The corpus.
+        scope: Co-occurrence scope of the pair finding.
+        min_n: Leaders with fewer scored mentions are not named as clearly negative/positive.
+
+    Returns:
+        Markdown sentences (empty when no leader is mentioned).
+    """
+    if corpus.is_empty:
+        return []
+    names = corpus.display_names()
+    leaders = corpus["leaders"]
+    total = int(leaders["n_mentions"].sum())
+    ranked = leaders[leaders["n_mentions"] > 0].sort_values(
+        ["n_mentions", "leader"], ascending=[False, True]
+    )
+    first = ranked.iloc[0]
+    sentences = [
+        f"**{md_escape(first['display_name'])}** is the most mentioned leader: "
+        f"{int(first['n_mentions'])} of {total} leader mentions "
+        f"({fmt_share(int(first['n_mentions']) / total)}), "
+        f"{int(first['n_pronoun'])} of them pronouns."
+    ]
+    if len(ranked) > 1:
+        second = ranked.iloc[1]
+        sentences.append(
+            f"Next come {md_escape(second['display_name'])} ({int(second['n_mentions'])})"
+            + (
+                f" and {md_escape(ranked.iloc[2]['display_name'])} "
+                f"({int(ranked.iloc[2]['n_mentions'])})."
+                if len(ranked) > 2
+                else "."
+            )
+        )
+    tone = leader_tone(corpus)
+    if not tone.empty:
+        tone = tone.assign(rank=tone["leader"].map({k: i for i, k in enumerate(ranked["leader"])}))
+        main = tone.sort_values("rank").iloc[0]
+        sentences.append(
+            f"The prose around {md_escape(names.get(main['leader'], main['leader']))} has a mean "
+            f"tone of {fmt_number(main['mean'], signed=True)} "
+            f"({_interval_text(main['low'], main['high'])}, n = {int(main['n'])} mentions)."
+        )
+        clear = tone[tone["low"].notna() & tone["high"].notna() & (tone["n"] >= min_n)]
+        negative = clear[clear["high"] < 0].sort_values(["mean", "leader"])
+        if not negative.empty:
+            row = negative.iloc[0]
+            sentences.append(
+                f"The most clearly negative tone is around "
+                f"{md_escape(names.get(row['leader'], row['leader']))}: "
+                f"{fmt_number(row['mean'], signed=True)} ({_interval_text(row['low'], row['high'])}"
+                f", n = {int(row['n'])})."
+            )
+        positive = clear[clear["low"] > 0].sort_values(["mean", "leader"], ascending=[False, True])
+        if not positive.empty:
+            row = positive.iloc[0]
+            sentences.append(
+                f"The most clearly positive tone is around "
+                f"{md_escape(names.get(row['leader'], row['leader']))}: "
+                f"{fmt_number(row['mean'], signed=True)} ({_interval_text(row['low'], row['high'])}"
+                f", n = {int(row['n'])})."
+            )
+        if negative.empty and positive.empty:
+            sentences.append(
+                f"No leader with at least {min_n} scored mentions has a 95% interval wholly on "
+                "one side of zero: the tone toward them is not clearly positive or negative."
+            )
+    pair = top_pair(corpus, scope=scope)
+    if pair is not None:
+        rows = pooled_pairs(corpus, scope=scope)
+        row = rows[(rows["leader_a"] == pair[0]) & (rows["leader_b"] == pair[1])].iloc[0]
+        sentences.append(
+            f"{md_escape(names.get(pair[0], pair[0]))} and {md_escape(names.get(pair[1], pair[1]))}"
+            f" share {int(row['n_ab'])} {scope}s against {fmt_number(row['expected'], digits=1)} "
+            f"expected by chance (NPMI {fmt_number(row['npmi'], signed=True)}, "
+            f"q {fmt_q(row['q_value'])}); the tone of those {scope}s is "
+            f"{fmt_number(row['tone'], signed=True)}."
+        )
+    if corpus.has("quality"):
+        poor = corpus["quality"][corpus["quality"]["poor"].astype(bool)]
+        n_chapters = len(corpus["quality"])
+        sentences.append(
+            f"{len(poor)} of {n_chapters} chapter(s) are flagged for poor OCR quality"
+            + (": " + ", ".join(md_escape(c) for c in poor["chapter"]) + "." if len(poor) else ".")
+        )
+    return sentences
+
+
+# --------------------------------------------------------------------------------------
+# The text: quality, edits, sections
+# --------------------------------------------------------------------------------------
+
+
+def quality_table(corpus: Corpus) -> pd.DataFrame:
+    """OCR quality per chapter: unknown-word share, suspicious tokens, edits and the flag.
+
+    Args:
+        corpus: The corpus (needs the per-chapter quality tables).
+
+    Returns:
+        A display frame (empty when the quality tables are not available).
+    """
+    if not corpus.has("quality"):
+        return pd.DataFrame()
+    quality = corpus["quality"].sort_values("chapter")
+    return pd.DataFrame(
+        {
+            "Chapter": quality["chapter"].map(md_escape),
+            "Words": quality["n_words"].map(fmt_int),
+            "Unknown words": quality["oov_share"].map(
+                lambda v: "–" if _is_missing(v) else f"{100 * float(v):.1f}%"
+            ),
+            "Suspicious / 1000 words": quality["suspicious_per_1000"].map(
+                lambda v: fmt_number(v, digits=1)
+            ),
+            "Edits": quality["n_edits"].map(fmt_int),
+            "Quality": [
+                ("**poor**: " + md_escape(reason) if not _is_missing(reason) else "**poor**")
+                if bool(flag)
+                else "ok"
+                for flag, reason in zip(quality["poor"], quality["poor_reason"], strict=True)
+            ],
+        }
+    ).reset_index(drop=True)
+
+
+EDIT_KIND_LABELS = {
+    "title": "chapter title",
+    "heading": "section heading",
+    "running_head": "running head",
+    "page_number": "page number",
+    "hyphen_join": "line-break hyphen joined",
+    "hyphen_keep": "line-break hyphen kept",
+    "footnote": "footnote marker",
+    "ocr_fix": "OCR character fix",
+    "mojibake": "encoding repair",
+    "typography": "typography",
+    "dash": "dash",
+    "markup": "markup",
+    "whitespace": "whitespace",
+}
+
+
+def _clip(text: Any, width: int) -> str:
+    """Show a raw text on one line, clipped to ``width`` characters with an ellipsis."""
+    value = "" if _is_missing(text) else str(text)
+    value = value.replace("\n", "⏎").replace("\t", " ")
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
+def _quoted(text: Any, width: int) -> str:
+    """Show a raw text clipped and escaped in quotation marks (``(removed)`` when empty)."""
+    value = _clip(text, width)
+    return f"“{md_escape(value)}”" if value else "*(removed)*"
+
+
+def edit_kinds_table(corpus: Corpus) -> pd.DataFrame:
+    """Cleaning edits by kind over all chapters, with one example of each.
+
+    Args:
+        corpus: The corpus (needs the per-chapter edits tables).
+
+    Returns:
+        A display frame, most frequent kind first (empty when edits are not available).
+    """
+    if not corpus.has("edits") or corpus["edits"].empty:
+        return pd.DataFrame()
+    edits = corpus["edits"].sort_values(["chapter", "raw_start", "raw_end", "kind"])
+    counts = edits.groupby("kind").size().rename("n").reset_index()
+    counts = counts.sort_values(["n", "kind"], ascending=[False, True])
+    first = edits.drop_duplicates("kind").set_index("kind")
+    return pd.DataFrame(
+        {
+            "Kind": [EDIT_KIND_LABELS.get(k, k) for k in counts["kind"]],
+            "Edits": counts["n"].map(fmt_int),
+            "Example (raw → clean)": [
+                _quoted(first.loc[k, "raw_text"], 30)
+                + " → "
+                + _quoted(first.loc[k, "replacement"], 24)
+                for k in counts["kind"]
+            ],
+        }
+    ).reset_index(drop=True)
+
+
+def edits_sample(corpus: Corpus, *, n: int = 12) -> pd.DataFrame:
+    """A deterministic sample of edits: evenly spaced through the edits of every chapter.
+
+    Args:
+        corpus: The corpus (needs the per-chapter edits tables).
+        n: Rows to show.
+
+    Returns:
+        A display frame (empty when edits are not available).
+    """
+    if not corpus.has("edits") or corpus["edits"].empty:
+        return pd.DataFrame()
+    edits = corpus["edits"]
+    edits = edits[edits["kind"] != "whitespace"].sort_values(["chapter", "raw_start", "kind"])
+    if edits.empty:
+        return pd.DataFrame()
+    step = max(1, len(edits) // n)
+    rows = edits.iloc[::step].head(n)
+    return pd.DataFrame(
+        {
+            "Chapter": rows["chapter"].map(md_escape),
+            "Raw offset": rows["raw_start"].map(fmt_int),
+            "Kind": [EDIT_KIND_LABELS.get(k, k) for k in rows["kind"]],
+            "Raw text": [_quoted(v, 40) for v in rows["raw_text"]],
+            "Clean text": [_quoted(v, 30) for v in rows["replacement"]],
+        }
+    ).reset_index(drop=True)
+
+
+NO_SECTION = "(before the first heading)"
+
+
+def sections_table(corpus: Corpus) -> pd.DataFrame:
+    """Sections of every chapter in text order: pages, sentences and leader mentions.
+
+    Args:
+        corpus: The corpus (sentences per chapter when available, else the mentions).
+
+    Returns:
+        A display frame.
+    """
+    source = corpus["sentences"] if corpus.has("sentences") else corpus["mentions"]
+    if source.empty:
+        return pd.DataFrame()
+    source = source.assign(section=source["section"].fillna(NO_SECTION))
+    order = (
+        source.groupby(["chapter", "section"], sort=False)
+        .agg(
+            first=("sentence_id", "min"),
+            first_page=("page", "min"),
+            last_page=("page", "max"),
+            n=("sentence_id", "nunique"),
+        )
+        .reset_index()
+        .sort_values(["chapter", "first"])
+    )
+    mentions = corpus["mentions"].assign(section=corpus["mentions"]["section"].fillna(NO_SECTION))
+    counts = mentions.groupby(["chapter", "section"]).size().to_dict()
+    return pd.DataFrame(
+        {
+            "Chapter": order["chapter"].map(md_escape),
+            "Section": order["section"].map(lambda v: md_escape(_clip(v, 60))),
+            "Pages": [
+                fmt_pages(a, b)
+                for a, b in zip(order["first_page"], order["last_page"], strict=True)
+            ],
+            "Sentences": order["n"].map(fmt_int) if corpus.has("sentences") else "–",
+            "Mentions": [
+                fmt_int(counts.get((c, s), 0))
+                for c, s in zip(order["chapter"], order["section"], strict=True)
+            ],
+        }
+    ).reset_index(drop=True)
+
+
+def persons_table(corpus: Corpus, *, top: int = 12) -> pd.DataFrame:
+    """People off the roster suggested as roster additions (persons table), most named first.
+
+    Args:
+        corpus: The corpus (needs ``persons``).
+        top: Number of people.
+
+    Returns:
+        A display frame (empty when the table is absent or suggests nobody).
+    """
+    if not corpus.has("persons"):
+        return pd.DataFrame()
+    persons = corpus["persons"]
+    persons = persons[persons["suggested"].astype(bool)].sort_values(
+        ["n_mentions", "person"], ascending=[False, True]
+    )
+    persons = persons.head(top)
+    return pd.DataFrame(
+        {
+            "Person": persons["display_name"].map(md_escape),
+            "Forms of the name": persons["names"].map(lambda v: md_escape(_clip(v, 70))),
+            "Mentions": persons["n_mentions"].map(fmt_int),
+            "Chapters": persons["n_chapters"].map(fmt_int),
+        }
+    ).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------
+# Tone: per leader, by section, evidence
+# --------------------------------------------------------------------------------------
+
+
+def tone_by_voice_table(corpus: Corpus, *, top: int | None = None) -> pd.DataFrame:
+    """Tone per leader from the tone table: all mentions and the author's narration only.
+
+    Args:
+        corpus: The corpus (needs ``tone``).
+        top: Keep the ``top`` most mentioned leaders (None keeps all).
+
+    Returns:
+        A display frame, most mentioned first (empty without the tone table).
+    """
+    if not corpus.has("tone"):
+        return pd.DataFrame()
+    every = leader_tone(corpus, voices="all").set_index("leader")
+    narration = leader_tone(corpus, voices="narration").set_index("leader")
+    order = [
+        leader for leader in corpus.top_leaders(len(corpus["leaders"])) if leader in every.index
+    ]
+    if top is not None:
+        order = order[:top]
+    names = corpus.display_names()
+
+    def mean_ci(frame: pd.DataFrame, leader: str) -> tuple[str, str, str]:
+        if leader not in frame.index:
+            return "–", "–", "0"
+        row = frame.loc[leader]
+        interval = (
+            "–"
+            if _is_missing(row["low"]) or _is_missing(row["high"])
+            else f"{fmt_number(row['low'], signed=True)} to {fmt_number(row['high'], signed=True)}"
+        )
+        return fmt_number(row["mean"], signed=True), interval, fmt_int(row["n"])
+
+    rows = []
+    for leader in order:
+        mean, interval, n = mean_ci(every, leader)
+        n_mean, n_interval, n_n = mean_ci(narration, leader)
+        row = every.loc[leader]
+        rows.append(
+            {
+                "Leader": md_escape(names.get(leader, leader)),
+                "n": n,
+                "Mean": mean,
+                "95% interval": interval,
+                "n (narr.)": n_n,
+                "Mean (narr.)": n_mean,
+                "95% interval (narr.)": n_interval,
+                "Neg/neu/pos": " / ".join(
+                    fmt_share(row[k]) for k in ("share_negative", "share_neutral", "share_positive")
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _section_order(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """(chapter, section) keys in text order, as far as the rows tell it (chapter, then row)."""
+    keys = frame[["chapter", "section"]].astype(str).drop_duplicates()
+    return list(zip(keys["chapter"], keys["section"], strict=True))
+
+
+def _section_label(chapter: str, section: str, *, many_chapters: bool, width: int = 32) -> str:
+    """Short label of a section for an axis (chapter prefix only when there are several)."""
+    text = NO_SECTION if section in ("None", "nan", "<NA>") else section
+    label = f"{chapter}: {text}" if many_chapters else text
+    return _clip(label, width)
+
+
+def section_tone_figure(corpus: Corpus, *, top: int = 8, min_n: int = 3) -> Figure | None:
+    """Heatmap of mean tone per leader and section (tone table, all voices).
+
+    Args:
+        corpus: The corpus (needs ``tone``).
+        top: Number of leaders (most mentioned).
+        min_n: Cells with fewer scored mentions are left blank.
+
+    Returns:
+        The figure, or None when the tone table is absent or has no section rows.
+    """
+    import numpy as np
+
+    if not corpus.has("tone"):
+        return None
+    tone = corpus["tone"]
+    rows = tone[(tone["level"] == "section") & (tone["voices"] == "all")]
+    ids = [leader for leader in corpus.top_leaders(top) if leader in set(rows["leader"])]
+    rows = rows[rows["leader"].isin(ids)]
+    if rows.empty:
+        return None
+    rows = rows.assign(
+        section=rows["section"].fillna(NO_SECTION).astype(str), chapter=rows["chapter"].astype(str)
+    )
+    sections = _section_order(_text_order(corpus, rows))
+    if len(sections) > 40:
+        return None
+    many = rows["chapter"].nunique() > 1
+    position = {key: i for i, key in enumerate(sections)}
+    matrix = np.full((len(ids), len(sections)), np.nan)
+    counts = np.zeros((len(ids), len(sections)), dtype=int)
+    for leader, chapter, section, n, mean in zip(
+        rows["leader"], rows["chapter"], rows["section"], rows["n"], rows["mean"], strict=True
+    ):
+        i, j = ids.index(leader), position[(chapter, section)]
+        counts[i, j] = int(n)
+        if int(n) >= min_n:
+            matrix[i, j] = float(mean)
+    plt = _pyplot()
+    width = min(TEXT_WIDTH_IN, 2.4 + 0.42 * len(sections))
+    fig, ax = plt.subplots(figsize=(width, 1.8 + 0.3 * len(ids)), layout="constrained")
+    cmap = plt.get_cmap("RdBu").with_extremes(bad="#f3f3f3")
+    limit = max(0.2, float(np.nanmax(np.abs(matrix))) if np.isfinite(matrix).any() else 0.2)
+    image = ax.imshow(
+        np.ma.masked_invalid(matrix), cmap=cmap, vmin=-limit, vmax=limit, aspect="auto"
+    )
+    for i in range(len(ids)):
+        for j in range(len(sections)):
+            if counts[i, j]:
+                dark = np.isfinite(matrix[i, j]) and abs(matrix[i, j]) > 0.55 * limit
+                colour = "white" if dark else "#222222"
+                ax.text(
+                    j, i, str(counts[i, j]), ha="center", va="center", fontsize=6.5, color=colour
+                )
+    names = corpus.display_names()
+    colours = leader_colours(corpus)
+    ax.set_yticks(range(len(ids)), [names.get(i, i) for i in ids], fontsize=8)
+    for label, leader in zip(ax.get_yticklabels(), ids, strict=True):
+        label.set_color(colours.get(leader, "#222222"))
+    ax.set_xticks(
+        range(len(sections)),
+        [_section_label(c, s, many_chapters=many) for c, s in sections],
+        rotation=40,
+        ha="right",
+        fontsize=7,
+    )
+    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.01)
+    bar.set_label("Mean tone", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    return fig
+
+
+def _text_order(corpus: Corpus, rows: pd.DataFrame) -> pd.DataFrame:
+    """Sort rows with chapter/section columns in text order (first sentence of each section)."""
+    source = corpus["sentences"] if corpus.has("sentences") else corpus["mentions"]
+    first = (
+        source.assign(
+            section=source["section"].fillna(NO_SECTION).astype(str),
+            chapter=source["chapter"].astype(str),
+        )
+        .groupby(["chapter", "section"])["sentence_id"]
+        .min()
+        .rename("_first")
+    )
+    out = rows.join(first, on=["chapter", "section"])
+    return out.sort_values(["chapter", "_first", "section"], na_position="last").drop(
+        columns="_first"
+    )
+
+
+def _highlight(sentence: str, start: int, end: int, *, width: int = 260) -> str:
+    """Escape a sentence for Markdown, bold the leader's span and clip it around the span."""
+    sentence = " ".join(sentence.split()) if "\n" in sentence else sentence
+    start, end = max(0, min(start, len(sentence))), max(0, min(end, len(sentence)))
+    before, target, after = sentence[:start], sentence[start:end], sentence[end:]
+    room = max(40, width - len(target))
+    if len(before) + len(after) > room:
+        keep_before = min(len(before), room // 2)
+        keep_after = min(len(after), room - keep_before)
+        keep_before = min(len(before), room - keep_after)
+        if keep_before < len(before):
+            before = "…" + before[len(before) - keep_before :]
+        if keep_after < len(after):
+            after = after[:keep_after] + "…"
+    parts = [
+        md_escape(before),
+        f"**{md_escape(target)}**" if target.strip() else "",
+        md_escape(after),
+    ]
+    spaced = [
+        parts[0] + (" " if before.endswith(" ") else ""),
+        parts[1],
+        (" " if after.startswith(" ") else "") + parts[2],
+    ]
+    return "".join(spaced)
+
+
+def evidence_table(
+    corpus: Corpus, *, polarity: Literal["negative", "positive"], top: int = 6, per: int = 1
+) -> pd.DataFrame:
+    """The strongest passages of one polarity for the most mentioned leaders.
+
+    Args:
+        corpus: The corpus (needs ``evidence``).
+        polarity: ``negative`` or ``positive``.
+        top: Number of leaders.
+        per: Passages per leader (rank 1 first).
+
+    Returns:
+        A display frame with the leader in bold inside the sentence and the page cited
+        (empty without the evidence table).
+    """
+    if not corpus.has("evidence"):
+        return pd.DataFrame()
+    evidence = corpus["evidence"]
+    ids = corpus.top_leaders(top)
+    rows = evidence[
+        (evidence["polarity"] == polarity)
+        & evidence["leader"].isin(ids)
+        & (evidence["rank"] <= per)
+    ]
+    if rows.empty:
+        return pd.DataFrame()
+    rank = {leader: i for i, leader in enumerate(ids)}
+    rows = rows.assign(_order=rows["leader"].map(rank)).sort_values(["_order", "rank"])
+    names = corpus.display_names()
+    many = corpus["chapters"]["chapter"].nunique() > 1
+
+    def where(row: Any) -> str:
+        page = "p. ?" if _is_missing(row.page) else f"p. {int(row.page)}"
+        return f"{md_escape(row.chapter)}, {page}" if many else page
+
+    def voice(row: Any) -> str:
+        if row.voice == "quotation":
+            speaker = "" if _is_missing(row.speaker) else names.get(row.speaker, row.speaker)
+            return "quoted" + (f" ({md_escape(speaker)})" if speaker else "")
+        return "narration" if row.voice == "narration" else "–"
+
+    return pd.DataFrame(
+        {
+            "Leader": [md_escape(names.get(r.leader, r.leader)) for r in rows.itertuples()],
+            "Passage": [
+                _highlight(str(r.sentence), int(r.target_start), int(r.target_end))
+                for r in rows.itertuples()
+            ],
+            "Tone": [fmt_number(r.score, signed=True) for r in rows.itertuples()],
+            "Page": [where(r) for r in rows.itertuples()],
+            "Voice": [voice(r) for r in rows.itertuples()],
+        }
+    ).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------
+# Relationships
+# --------------------------------------------------------------------------------------
+
+
+def pair_sides_table(corpus: Corpus, *, scope: str = "paragraph", top: int = 12) -> pd.DataFrame:
+    """Top pairs with the tone of each side in their shared units (tone_a / tone_b).
+
+    Args:
+        corpus: The corpus.
+        scope: Co-occurrence scope.
+        top: Number of pairs.
+
+    Returns:
+        A display frame (empty when no pair co-occurs).
+    """
+    rows = pooled_pairs(corpus, scope=scope).head(top)
+    if rows.empty:
+        return pd.DataFrame()
+    names = corpus.display_names()
+
+    def side(tone: Any, n: Any) -> str:
+        return "–" if _is_missing(tone) else f"{fmt_number(tone, signed=True)} (n={fmt_int(n)})"
+
+    return pd.DataFrame(
+        {
+            "Pair (A & B)": [
+                md_escape(f"{names.get(a, a)} & {names.get(b, b)}")
+                for a, b in zip(rows["leader_a"], rows["leader_b"], strict=True)
+            ],
+            "Shared tone": rows["tone"].map(lambda v: fmt_number(v, signed=True)),
+            "Tone toward A": [
+                side(t, n) for t, n in zip(rows["tone_a"], rows["n_tone_a"], strict=True)
+            ],
+            "Tone toward B": [
+                side(t, n) for t, n in zip(rows["tone_b"], rows["n_tone_b"], strict=True)
+            ],
+        }
+    )
+
+
+def pair_sections_figure(
+    corpus: Corpus, pair: tuple[str, str], *, scope: str = "paragraph"
+) -> Figure | None:
+    """Units shared and tone of a pair in each section (cooccurrence_sections).
+
+    Args:
+        corpus: The corpus (needs ``cooccurrence_sections``).
+        pair: ``(leader_a, leader_b)``, a < b.
+        scope: Co-occurrence scope.
+
+    Returns:
+        The figure, or None when the table is absent or the pair shares no section unit.
+    """
+    import numpy as np
+
+    if not corpus.has("cooccurrence_sections"):
+        return None
+    table = corpus["cooccurrence_sections"]
+    rows = table[
+        (table["scope"] == scope)
+        & (table["leader_a"] == pair[0])
+        & (table["leader_b"] == pair[1])
+        & (table["n_ab"] > 0)
+    ]
+    if rows.empty:
+        return None
+    rows = rows.assign(
+        chapter=rows["chapter"].astype(str), section=rows["section"].fillna(NO_SECTION).astype(str)
+    )
+    rows = rows.sort_values(["chapter", "section_id"])
+    if len(rows) > 40:
+        rows = rows.sort_values(["n_ab", "chapter", "section_id"], ascending=[False, True, True])
+        rows = rows.head(40).sort_values(["chapter", "section_id"])
+    many = rows["chapter"].nunique() > 1
+    labels = [
+        _section_label(c, s, many_chapters=many)
+        for c, s in zip(rows["chapter"], rows["section"], strict=True)
+    ]
+    xs = np.arange(len(rows))
+    names = corpus.display_names()
+    colours = leader_colours(corpus)
+    plt = _pyplot()
+    width = min(TEXT_WIDTH_IN, 3.0 + 0.45 * len(rows))
+    fig, (top_ax, ax) = plt.subplots(
+        2, 1, figsize=(width, 4.0), sharex=True, height_ratios=(1, 2.2), layout="constrained"
+    )
+    top_ax.bar(xs, rows["n_ab"].astype(int), color="#9aa7b8", width=0.6)
+    top_ax.set_ylabel(f"{scope.capitalize()}s\nshared", fontsize=8)
+    top_ax.tick_params(labelsize=7)
+    top_ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.axhline(0, color="#444444", linewidth=0.8)
+    for leader, column, marker in ((pair[0], "tone_a", "o"), (pair[1], "tone_b", "s")):
+        values = rows[column].astype(float).to_numpy()
+        ax.plot(
+            xs,
+            values,
+            marker=marker,
+            color=colours.get(leader, "#333333"),
+            linewidth=1.4,
+            markersize=5,
+            label=f"tone toward {names.get(leader, leader)}",
+        )
+    ax.plot(
+        xs,
+        rows["tone"].astype(float).to_numpy(),
+        color="#555555",
+        linestyle=":",
+        linewidth=1.2,
+        label="tone of the shared units",
+    )
+    ax.set_ylabel("Mean tone", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.set_xticks(xs, labels, rotation=40, ha="right", fontsize=7)
+    ax.legend(fontsize=7, frameon=False, loc="best")
+    ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
+    return fig
+
+
+def scope_table(corpus: Corpus) -> pd.DataFrame:
+    """How much the pair ranking depends on the unit: Spearman between scopes (pooled rows).
+
+    Args:
+        corpus: The corpus (needs ``scope_correlation``).
+
+    Returns:
+        A display frame (empty without the table).
+    """
+    if not corpus.has("scope_correlation"):
+        return pd.DataFrame()
+    table = corpus["scope_correlation"]
+    rows = table[table["chapter"] == POOLED]
+    if rows.empty:
+        rows = table
+    rows = rows.sort_values(["measure", "scope_a", "scope_b"])
+    return pd.DataFrame(
+        {
+            "Measure": rows["measure"].map(md_escape),
+            "Scopes": [
+                f"{a} vs {b}" for a, b in zip(rows["scope_a"], rows["scope_b"], strict=True)
+            ],
+            "Pairs": rows["n_pairs"].map(fmt_int),
+            "In both": rows["n_common"].map(fmt_int),
+            "Spearman": rows["spearman"].map(lambda v: fmt_number(v, signed=True)),
+        }
+    ).reset_index(drop=True)
+
+
+def collocates_table(corpus: Corpus, *, top: int = 8, per: int = 8) -> pd.DataFrame:
+    """The words most characteristic of each leader's contexts (pooled collocates).
+
+    Args:
+        corpus: The corpus (needs ``collocates``).
+        top: Number of leaders.
+        per: Words per leader, in G2 order.
+
+    Returns:
+        A display frame (empty without the table).
+    """
+    if not corpus.has("collocates"):
+        return pd.DataFrame()
+    table = corpus["collocates"]
+    pooled = table[table["chapter"] == POOLED]
+    table = pooled if not pooled.empty else table
+    names = corpus.display_names()
+    rows = []
+    for leader in corpus.top_leaders(top):
+        own = table[table["leader"] == leader].sort_values("rank").head(per)
+        if own.empty:
+            continue
+        rows.append(
+            {
+                "Leader": md_escape(names.get(leader, leader)),
+                "Characteristic words (G², strongest first)": ", ".join(
+                    f"{md_escape(lemma)} ({n})"
+                    for lemma, n in zip(own["lemma"], own["n_near"], strict=True)
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------
+# Chapters compared
+# --------------------------------------------------------------------------------------
+
+
+def chapter_mentions_figure(corpus: Corpus, *, top: int = 10) -> Figure | None:
+    """Heatmap of mentions per chapter (rows) and leader (columns); readable for 40+ chapters.
+
+    Args:
+        corpus: The corpus.
+        top: Number of leaders.
+
+    Returns:
+        The figure, or None with fewer than two chapters or no mention.
+    """
+    import numpy as np
+
+    chapters = sorted(corpus["chapters"]["chapter"].astype(str))
+    mentions = corpus["mentions"]
+    ids = corpus.top_leaders(top)
+    if len(chapters) < 2 or mentions.empty or not ids:
+        return None
+    counts = (
+        mentions[mentions["leader"].isin(ids)]
+        .groupby(["chapter", "leader"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(index=chapters, columns=ids, fill_value=0)
+    )
+    return _chapter_heatmap(
+        corpus,
+        counts.to_numpy(dtype=float),
+        chapters,
+        ids,
+        cmap="Blues",
+        label="Mentions",
+        annotate=[[str(int(v)) if v else "" for v in row] for row in counts.to_numpy()],
+        vmin=0,
+        vmax=float(np.max(counts.to_numpy())) or 1.0,
+    )
+
+
+def chapter_tone_figure(corpus: Corpus, *, top: int = 10, min_n: int = 3) -> Figure | None:
+    """Heatmap of mean tone per chapter and leader (tone table, chapter level, all voices).
+
+    Args:
+        corpus: The corpus (needs ``tone``).
+        top: Number of leaders.
+        min_n: Cells with fewer scored mentions are left blank.
+
+    Returns:
+        The figure, or None with fewer than two chapters or without the tone table.
+    """
+    import numpy as np
+
+    chapters = sorted(corpus["chapters"]["chapter"].astype(str))
+    if len(chapters) < 2 or not corpus.has("tone"):
+        return None
+    tone = corpus["tone"]
+    rows = tone[(tone["level"] == "chapter") & (tone["voices"] == "all")]
+    ids = corpus.top_leaders(top)
+    rows = rows[rows["leader"].isin(ids) & (rows["n"] >= min_n)]
+    if rows.empty:
+        return None
+    matrix = (
+        rows.pivot(index="chapter", columns="leader", values="mean")
+        .reindex(index=chapters, columns=ids)
+        .to_numpy(dtype=float)
+    )
+    limit = max(0.2, float(np.nanmax(np.abs(matrix))))
+    annotate = [
+        ["" if np.isnan(v) else f"{v:+.2f}".replace("-", "−") for v in row] for row in matrix
+    ]
+    return _chapter_heatmap(
+        corpus,
+        matrix,
+        chapters,
+        ids,
+        cmap="RdBu",
+        label="Mean tone",
+        annotate=annotate,
+        vmin=-limit,
+        vmax=limit,
+    )
+
+
+def _chapter_heatmap(
+    corpus: Corpus,
+    matrix: Any,
+    chapters: list[str],
+    ids: list[str],
+    *,
+    cmap: str,
+    label: str,
+    annotate: list[list[str]],
+    vmin: float,
+    vmax: float,
+) -> Figure:
+    """Draw a chapters x leaders heatmap whose height grows with the number of chapters."""
+    import numpy as np
+
+    plt = _pyplot()
+    row_in = 0.24 if len(chapters) <= 20 else 0.18
+    height = min(9.0, 1.6 + row_in * len(chapters))
+    fig, ax = plt.subplots(figsize=(TEXT_WIDTH_IN - 0.2, height), layout="constrained")
+    colormap = plt.get_cmap(cmap).with_extremes(bad="#f3f3f3")
+    image = ax.imshow(
+        np.ma.masked_invalid(matrix),
+        cmap=colormap,
+        vmin=vmin,
+        vmax=vmax,
+        aspect="auto",
+        interpolation="nearest",
+    )
+    font = 6.5 if len(chapters) <= 20 else 5.5
+    if len(chapters) <= 60:
+        for i, row in enumerate(annotate):
+            for j, text in enumerate(row):
+                if text:
+                    level = (float(matrix[i][j]) - vmin) / ((vmax - vmin) or 1.0)
+                    dark = abs(level - 0.5) > 0.3 if cmap == "RdBu" else level > 0.6
+                    colour = "white" if dark else "#222222"
+                    ax.text(j, i, text, ha="center", va="center", fontsize=font, color=colour)
+    names = corpus.display_names()
+    colours = leader_colours(corpus)
+    ax.set_xticks(
+        range(len(ids)), [names.get(i, i) for i in ids], rotation=35, ha="right", fontsize=7.5
+    )
+    for tick, leader in zip(ax.get_xticklabels(), ids, strict=True):
+        tick.set_color(colours.get(leader, "#222222"))
+    ax.set_yticks(
+        range(len(chapters)),
+        [_clip(c, 34) for c in chapters],
+        fontsize=7 if len(chapters) <= 20 else 5.5,
+    )
+    ax.xaxis.tick_top()
+    ax.xaxis.set_label_position("top")
+    plt.setp(ax.get_xticklabels(), rotation=35, ha="left")
+    bar = fig.colorbar(image, ax=ax, fraction=0.035, pad=0.01)
+    bar.set_label(label, fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    return fig
+
+
+# --------------------------------------------------------------------------------------
+# Methods and reproducibility
+# --------------------------------------------------------------------------------------
+
+
+def accuracy_path_from_env() -> Path | None:
+    """Return the accuracy figures file named by ``LEADERLENS_ACCURACY`` (None when unset)."""
+    value = os.environ.get(ACCURACY_ENV)
+    return Path(value) if value else None
+
+
+def load_accuracy(path: Path | None) -> list[dict[str, Any]]:
+    """Read the measured accuracy figures (``reports/accuracy.yaml``).
+
+    Args:
+        path: The YAML file: ``figures:`` a list of mappings with ``component``,
+            ``measure``, ``value``, ``data`` and optional ``note``; None for no file.
+
+    Returns:
+        The figures (empty, with a warning, when the file is absent or malformed).
+    """
+    if path is None or not Path(path).is_file():
+        log.warning("accuracy figures %s not found: the methods section leaves them out", path)
+        return []
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        log.warning("%s is not valid YAML (%s): accuracy figures left out", path, error)
+        return []
+    figures = data.get("figures") if isinstance(data, dict) else None
+    if not isinstance(figures, list):
+        log.warning("%s has no `figures:` list: accuracy figures left out", path)
+        return []
+    return [f for f in figures if isinstance(f, dict) and "component" in f and "value" in f]
+
+
+def accuracy_table(figures: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Display frame of the accuracy figures.
+
+    Args:
+        figures: From :func:`load_accuracy`.
+
+    Returns:
+        Columns Component, Measure, Value, Data.
+    """
+    return pd.DataFrame(
+        {
+            "Component": [md_escape(f.get("component")) for f in figures],
+            "Measure": [md_escape(f.get("measure", "")) for f in figures],
+            "Value": [md_escape(f.get("value")) for f in figures],
+            "Measured on": [md_escape(f.get("data", "")) for f in figures],
+        }
+    )
+
+
+def config_hash(run: Mapping[str, Any]) -> str | None:
+    """SHA-256 of the run's configuration as canonical JSON (``run.json``'s own hash if given).
+
+    Args:
+        run: The parsed ``run.json``.
+
+    Returns:
+        The hex digest, or None when the run records no configuration.
+    """
+    import hashlib
+
+    recorded = run.get("config_sha256") or run.get("config_hash")
+    if recorded:
+        return str(recorded)
+    config = run.get("config")
+    if not config:
+        return None
+    canonical = json.dumps(config, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def inputs_table(run: Mapping[str, Any]) -> pd.DataFrame:
+    """The input files and their SHA-256 as recorded in ``run.json`` (``inputs``).
+
+    Args:
+        run: The parsed ``run.json``; ``inputs`` may map chapter -> sha256 (or -> a mapping
+            with ``sha256``/``path``/``bytes``) or be a list of such mappings.
+
+    Returns:
+        A display frame (empty when the run records no inputs).
+    """
+    inputs = run.get("inputs")
+    rows: list[dict[str, Any]] = []
+    if isinstance(inputs, dict):
+        for key in sorted(inputs):
+            value = inputs[key]
+            rows.append(
+                value | {"chapter": key}
+                if isinstance(value, dict)
+                else {"chapter": key, "sha256": value}
+            )
+    elif isinstance(inputs, list):
+        rows = [item for item in inputs if isinstance(item, dict)]
+    if not rows:
+        return pd.DataFrame()
+    return pd.DataFrame(
+        {
+            "Input": [
+                md_escape(r.get("path") or r.get("file") or r.get("chapter") or "?") for r in rows
+            ],
+            "SHA-256": [f"`{str(r.get('sha256', '–'))}`" for r in rows],
+        }
+    )
+
+
+def provenance_facts(run: Mapping[str, Any], *, rendered: str) -> list[tuple[str, str]]:
+    """Name/value facts about the run for the reproducibility section.
+
+    Args:
+        run: The parsed ``run.json``.
+        rendered: The render date (``YYYY-MM-DD``).
+
+    Returns:
+        ``(name, value)`` pairs; unknown values are left out.
+    """
+    facts = [
+        ("Report rendered", rendered),
+        ("leaderlens", run.get("leaderlens_version")),
+        ("spaCy", run.get("spacy_version")),
+        (
+            "spaCy model",
+            " ".join(str(v) for v in (run.get("model"), run.get("model_version")) if v),
+        ),
+        ("Python", run.get("python_version")),
+        ("Configuration SHA-256", config_hash(run)),
+    ]
+    packages = run.get("packages")
+    if isinstance(packages, dict):
+        facts += [(str(name), str(version)) for name, version in sorted(packages.items())]
+    return [(name, str(value)) for name, value in facts if value]
+
+
+def render_date(*, env: Mapping[str, str] = os.environ) -> str:
+    """The render date as ``YYYY-MM-DD`` (UTC; ``SOURCE_DATE_EPOCH`` when set, for rebuilds).
+
+    Args:
+        env: Environment.
+
+    Returns:
+        The date.
+    """
+    import datetime as dt
+
+    epoch = env.get("SOURCE_DATE_EPOCH", "")
+    moment = (
+        dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+        if epoch.isdigit()
+        else dt.datetime.now(tz=dt.UTC)
+    )
+    return moment.strftime("%Y-%m-%d")
+
+
+def package_versions(names: Sequence[str]) -> list[tuple[str, str]]:
+    """Installed versions of the packages that draw the report (the render environment).
+
+    Args:
+        names: Distribution names.
+
+    Returns:
+        ``(name, version)`` for those installed.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for name in names:
+        try:
+            out.append((name, version(name)))
+        except PackageNotFoundError:
+            continue
+    return out

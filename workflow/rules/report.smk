@@ -1,9 +1,13 @@
 rule report:
     input:
         qmd="reports/report.qmd",
+        accuracy="reports/accuracy.yaml",
         leaders=rules.corpus.output.leaders,
         tables=rules.corpus.output,
         collocates=rules.collocates_corpus.output,
+        persons=rules.persons.output.persons,
+        tone=rules.tone.output.tone,
+        evidence=rules.tone.output.evidence,
     output:
         html="reports/report.html",
         pdf="reports/report.pdf",
