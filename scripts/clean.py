@@ -6,15 +6,14 @@ from pathlib import Path
 from leaderlens.clean import charmap_frame, clean_chapter, decode_raw_with_encoding, word_checker
 from leaderlens.parse import load_model
 from leaderlens.quality import chapter_quality
-from leaderlens.roster import load_roster, roster_terms
 from leaderlens.tables import CHARMAP, EDITS, PARAGRAPHS, QUALITY, write_table, write_text
-from leaderlens.workflow import job_logging
+from leaderlens.workflow import chapter_metadata, job_logging
 
 with job_logging(snakemake.log[0]) as log:  # noqa: F821
     sm = snakemake  # noqa: F821
     decoded = decode_raw_with_encoding(Path(sm.input.raw).read_bytes(), path=sm.input.raw)
     is_word = word_checker(load_model(sm.params.model))
-    protected = roster_terms(load_roster(sm.input.roster))
+    protected = sm.params.protected
     chapter = clean_chapter(decoded.text, is_word=is_word, protected=protected)
     quality = chapter_quality(
         chapter,
@@ -31,6 +30,11 @@ with job_logging(snakemake.log[0]) as log:  # noqa: F821
         "title": chapter.title,
         "number": chapter.number,
         "encoding": decoded.encoding,
+        **{
+            key: value
+            for path in sm.input.metadata
+            for key, value in chapter_metadata(path).items()
+        },
     }
     write_text(sm.output.text, chapter.text)
     write_table(charmap_frame(chapter), sm.output.charmap, CHARMAP)

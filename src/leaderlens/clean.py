@@ -1652,3 +1652,35 @@ def _normalise_word(word: str) -> str:
     if word.endswith("'s"):
         word = word[:-2]
     return word
+
+
+def relevant_terms(raw: str, terms: Collection[str]) -> list[str]:
+    """Keep the roster terms that can affect the cleaning of this raw text.
+
+    A term matters only if one of its words occurs in the text: as a word, as part of a
+    hyphenated word, or split by a line-break hyphen, compared case-insensitively and with
+    the OCR confusions of l, I, i, 1 and | folded together. Passing only these to
+    :func:`clean_chapter` gives the same result as passing the whole roster, and lets the
+    pipeline rerun the cleaning only when a roster edit concerns this chapter.
+
+    Args:
+        raw: The decoded raw chapter text.
+        terms: Roster names and aliases (``roster.roster_terms``).
+
+    Returns:
+        The relevant terms, sorted and without duplicates.
+    """
+    joined = re.sub(r"-[ \t]*\r?\n[ \t]*", "", raw)
+    seen = {_fold_ocr(word) for text in (raw, joined) for word in re.findall(r"\w+", text)}
+    return sorted(
+        {
+            term
+            for term in terms
+            if any(_fold_ocr(word) in seen for word in re.findall(r"\w+", term))
+        }
+    )
+
+
+def _fold_ocr(word: str) -> str:
+    """Lower-case a word and fold the characters OCR confuses with "l"."""
+    return word.lower().translate(str.maketrans({"i": "l", "1": "l", "|": "l"}))

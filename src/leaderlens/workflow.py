@@ -24,14 +24,23 @@ RESERVED_CHAPTERS = frozenset({"corpus"})
 """Names used for outputs other than chapters."""
 
 
+CHAPTER_SCHEMA = (
+    Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "chapter.schema.yaml"
+)
+"""The schema of the optional ``data/raw/<chapter>.yaml`` metadata."""
+
+
 def discover_chapters(raw_dir: str | Path) -> list[str]:
-    """List the chapters in the raw folder: one per ``<chapter>.txt``, sorted.
+    """List the chapters in the raw folder: one per ``<chapter>.txt``, in reading order.
+
+    Chapters whose metadata file gives a ``number`` come first, by number; the others
+    follow by file name.
 
     Args:
         raw_dir: The folder of input chapters (``data/raw``).
 
     Returns:
-        Chapter names (file names without ``.txt``), sorted.
+        Chapter names (file names without ``.txt``).
 
     Raises:
         ValueError: If a file name is not a valid chapter name, or no chapter is found.
@@ -46,7 +55,27 @@ def discover_chapters(raw_dir: str | Path) -> list[str]:
             )
     if not names:
         raise ValueError(f"{folder}: no chapters found; add a plain-text chapter as <name>.txt")
-    return names
+    numbers = {name: chapter_metadata(folder / f"{name}.yaml").get("number") for name in names}
+    return sorted(names, key=lambda name: (numbers[name] is None, numbers[name] or 0, name))
+
+
+def chapter_metadata(path: str | Path, *, schema_path: str | Path = CHAPTER_SCHEMA) -> dict:
+    """Read a chapter's optional metadata file; a missing file is empty metadata.
+
+    Args:
+        path: ``data/raw/<chapter>.yaml``.
+        schema_path: Its schema.
+
+    Returns:
+        The metadata (keys book, author, number, title, first_page, each optional).
+
+    Raises:
+        ValueError: On a YAML error or a key the schema does not allow.
+    """
+    if not Path(path).is_file():
+        return {}
+    check_config_file(path, schema_path)
+    return read_yaml(path) or {}
 
 
 def read_yaml(path: str | Path) -> Any:

@@ -1,7 +1,7 @@
 rule clean:
     input:
         raw="data/raw/{chapter}.txt",
-        roster=config["roster"],
+        metadata=chapter_metadata_file,
     output:
         text="data/processed/{chapter}/clean.txt",
         charmap="data/processed/{chapter}/charmap.parquet",
@@ -21,5 +21,6 @@ rule clean:
         runtime=10,
     params:
         model=config["model"],
+        protected=protected_terms,
     script:
         "../../scripts/clean.py"

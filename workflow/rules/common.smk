@@ -1,8 +1,11 @@
-from leaderlens.roster import load_roster
+from pathlib import Path
+
+from leaderlens.clean import decode_raw, relevant_terms
+from leaderlens.roster import load_roster, roster_terms
 from leaderlens.workflow import CHAPTER_PATTERN, discover_chapters
 
 # A broken roster stops the run here, with a message naming the file, not inside a job.
-load_roster(config["roster"])
+ROSTER_TERMS = roster_terms(load_roster(config["roster"]))
 
 # Every data/raw/<chapter>.txt is a chapter (sorted; invalid names stop the run with a message).
 CHAPTERS = discover_chapters("data/raw")
@@ -20,3 +23,25 @@ def chapter_tables(name):
 def raw_chapters():
     """Return data/raw/<chapter>.txt for every chapter, in chapter order."""
     return [f"data/raw/{chapter}.txt" for chapter in CHAPTERS]
+
+
+def protected_terms(wildcards):
+    """Return the roster terms that can affect cleaning this chapter (see relevant_terms).
+
+    Passed as a param rather than the roster file as an input, so an edit of the roster
+    reruns the cleaning (and the parse) of a chapter only when it concerns that chapter.
+    An undecodable file gives no terms; the clean job then reports the file itself.
+    """
+    path = Path(f"data/raw/{wildcards.chapter}.txt")
+    try:
+        return relevant_terms(
+            decode_raw(path.read_bytes(), path=str(path)), ROSTER_TERMS
+        )
+    except ValueError:
+        return []
+
+
+def chapter_metadata_file(wildcards):
+    """Return the chapter's optional data/raw/<chapter>.yaml, or nothing if absent."""
+    path = Path(f"data/raw/{wildcards.chapter}.yaml")
+    return [str(path)] if path.is_file() else []
