@@ -19,6 +19,7 @@ from leaderlens.clean import (
     decode_raw,
     decode_raw_with_encoding,
     hyphen_decision,
+    relevant_terms,
     word_checker,
 )
 from leaderlens.tables import CHARMAP, EDITS, PARAGRAPHS
@@ -828,3 +829,20 @@ def test_decimals_and_double_quoted_text_keep_their_numbers_and_quotes() -> None
     assert "from 1.86 to 2.6 percent, a $1.1 trillion deficit" in chapter.text
     assert "20,000 to 3." in chapter.text and 'said Bolton."' in chapter.text
     assert (chapter.edits["kind"] == "footnote").sum() == 1
+
+
+def test_relevant_terms_keep_only_roster_words_seen_in_the_text() -> None:
+    raw = "Ordzho-\nnikidze met IIich and Kamenev's wife.\n"
+    terms = ["Ordzhonikidze", "Ilich", "Kamenev", "Vladimir Ilich", "Trotski", "Koba"]
+    assert relevant_terms(raw, terms) == ["Ilich", "Kamenev", "Ordzhonikidze", "Vladimir Ilich"]
+
+
+def test_relevant_terms_clean_the_seed_like_the_whole_roster(seed) -> None:
+    raw, whole = seed
+    terms = ["Ordzhonikidze", "Lenin", "Lenin-Trotski", "Trotski", "Stalin", "Kamenev", "Koba"]
+    kept = relevant_terms(raw, terms)
+    assert "Koba" not in kept and "Ordzhonikidze" in kept
+    only = clean_chapter(raw, is_word=tiny_is_word, protected=kept)
+    full = clean_chapter(raw, is_word=tiny_is_word, protected=terms)
+    assert only.text == full.text
+    assert only.edits.equals(full.edits)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import networkx as nx
@@ -129,3 +130,15 @@ def test_adding_a_chapter_runs_only_its_jobs(book: Path, tmp_path: Path) -> None
         assert "ch01" not in summary
     finally:
         extra.unlink()
+
+
+def test_roster_edit_reruns_only_what_depends_on_it(book: Path, tmp_path: Path) -> None:
+    project = tmp_path / "copy"
+    shutil.copytree(book, project, symlinks=True)  # copy2 keeps the timestamps
+    roster = project / "config" / "leaders.yaml"
+    roster.write_text(roster.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    done = snakemake(project, "--dry-run", "--quiet", "rules")
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = done.stdout + done.stderr
+    assert "mentions" in summary and "report" in summary
+    assert "clean" not in summary and "parse" not in summary

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from leaderlens.workflow import discover_chapters, job_logging, provenance
+from leaderlens.workflow import chapter_metadata, discover_chapters, job_logging, provenance
 
 
 def test_chapters_are_sorted_txt_stems(tmp_path: Path) -> None:
@@ -63,3 +63,20 @@ def test_provenance_is_stable_and_hashes_the_inputs(tmp_path: Path) -> None:
     assert [item["sha256"] for item in first["inputs"]] == [digest, digest]
     changed = provenance({**config, "corpus": {"seed": 1}}, ["b", "a"], files)
     assert changed["config_sha256"] != first["config_sha256"]
+
+
+def test_chapters_are_ordered_by_metadata_number_then_name(tmp_path: Path) -> None:
+    for name in ("a-intro", "b-war", "c-peace", "d-notes"):
+        (tmp_path / f"{name}.txt").write_text("x")
+    (tmp_path / "b-war.yaml").write_text("number: 2\n")
+    (tmp_path / "c-peace.yaml").write_text("number: 1\ntitle: Peace\n")
+    assert discover_chapters(tmp_path) == ["c-peace", "b-war", "a-intro", "d-notes"]
+    assert chapter_metadata(tmp_path / "c-peace.yaml") == {"number": 1, "title": "Peace"}
+    assert chapter_metadata(tmp_path / "a-intro.yaml") == {}
+
+
+def test_bad_chapter_metadata_names_file_and_key(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "a.yaml").write_text("nuber: 2\n")
+    with pytest.raises(ValueError, match=r"a\.yaml: unknown key 'nuber'"):
+        discover_chapters(tmp_path)
