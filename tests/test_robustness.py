@@ -147,6 +147,8 @@ def test_killed_run_resumes_to_the_same_tables(finished_book: Path, tmp_path: Pa
     process.wait()
     assert marker.is_dir(), "the run never reached the mentions stage"
     assert not (project / "reports" / "report.html").exists()
+    # A killed Snakemake (power cut) leaves its lock: --unlock, then rerun the unfinished jobs.
+    assert snakemake(project, "--unlock").returncode == 0
     done = snakemake(project, "--rerun-incomplete")
     assert done.returncode == 0, done.stderr[-3000:]
     first, resumed = output_files(finished_book), output_files(project)
