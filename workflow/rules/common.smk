@@ -45,3 +45,8 @@ def chapter_metadata_file(wildcards):
     """Return the chapter's optional data/raw/<chapter>.yaml, or nothing if absent."""
     path = Path(f"data/raw/{wildcards.chapter}.yaml")
     return [str(path)] if path.is_file() else []
+
+
+def parse_mem_mb(wildcards, input):
+    """Memory for parsing one chapter: measured about 320 MB per MB of clean text, plus 600 MB."""
+    return int(600 + 350 * input.size_mb)

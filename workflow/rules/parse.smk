@@ -14,7 +14,7 @@ rule parse:
         "../envs/leaderlens.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=parse_mem_mb,
         runtime=30,
     params:
         model=config["model"],
