@@ -28,6 +28,7 @@ FIXTURES = sorted((ROOT / "tests" / "fixtures" / "book").glob("*.txt"))
 
 def make_project(dest: Path, n_chapters: int, seed_share: float) -> Path:
     """Copy the workflow to ``dest`` with ``n_chapters`` chapters in data/raw."""
+    dest.mkdir(parents=True)
     for name in ("Snakefile", "config", "workflow", "scripts"):
         source = ROOT / name
         copy = shutil.copytree if source.is_dir() else shutil.copy2
