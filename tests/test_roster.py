@@ -151,3 +151,10 @@ def test_default_roster_scopes_the_general_secretary():
     by_id = {leader.id: leader for leader in load_roster(DEFAULT_ROSTER)}
     scopes = {scope.title: scope for scope in by_id["stalin"].scopes}
     assert scopes["the General Secretary"].start == "1922-04"
+
+
+def test_yaml_syntax_error_names_line(tmp_path) -> None:
+    path = tmp_path / "leaders.yaml"
+    path.write_text("leaders:\n  - id: lenin\n    aliases: [Lenin\n")
+    with pytest.raises(ValueError, match=r"leaders\.yaml, line \d+, column \d+: invalid YAML"):
+        load_roster(path)

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
+
+from leaderlens.workflow import read_yaml
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "leaders.schema.yaml"
 """The roster's JSON schema (YAML), in the project's ``workflow/schemas`` folder."""
@@ -74,8 +75,8 @@ def load_roster(
         ValueError: If the file breaks the schema (the message names the file and the key),
             two leaders share an id, an alias or a title, or a homonym is not an alias.
     """
-    data = _read_yaml(path)
-    schema = _read_yaml(schema_path)
+    data = read_yaml(path)
+    schema = read_yaml(schema_path)
     _validate(data, schema, path)
     leaders = [
         Leader(
@@ -177,17 +178,6 @@ def _title_scope(title: dict[str, Any]) -> TitleScope:
 def _fold(term: str) -> str:
     """Normalise a term for duplicate checks: case, apostrophes and spacing."""
     return " ".join(term.replace("\u2019", "'").casefold().split())
-
-
-def _read_yaml(path: str | os.PathLike[str]) -> Any:
-    """Read a YAML file, naming the file in any error."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    except OSError as error:
-        raise ValueError(f"{path}: cannot read the file ({error.strerror})") from error
-    except yaml.YAMLError as error:
-        raise ValueError(f"{path}: not valid YAML: {error}") from error
 
 
 def _validate(data: Any, schema: dict[str, Any], path: str | os.PathLike[str]) -> None:
