@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/pip --disable-pip-version-check --quiet
 
-.PHONY: install report test lint lock clean-outputs
+.PHONY: install report test lint lock clean-outputs test-cluster
 
 install: $(STAMP)
 
@@ -29,9 +29,14 @@ lint: $(STAMP)
 
 # Regenerate the lock after changing dependencies in pyproject.toml (needs `uv`).
 lock:
-	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	uv pip compile pyproject.toml --extra dev --extra cluster --generate-hashes --python-version 3.11 \
 		--output-file requirements.lock
 
 clean-outputs:
 	rm -rf data/processed/* logs benchmarks/*/ .snakemake reports/report.html reports/report.pdf
 	touch data/processed/.gitkeep
+
+# The pipeline on a real single-node SLURM (Debian packages; needs root or sudo), compared
+# byte for byte with a local run. See workflow/profiles/slurm/README.md.
+test-cluster: $(STAMP)
+	bash tests/cluster/run_slurm_test.sh
