@@ -24,9 +24,11 @@ import functools
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from spacy.tokens import Doc, Span
 
@@ -296,7 +298,7 @@ def _given_name_matches(
             words = alias.split()
             if len(words) > 1 and words[0][:1].isupper() and not words[0].endswith("."):
                 owners.setdefault(words[0], set()).add(leader.id)
-    taken = [(m.start, m.end) for m in names]
+    taken = _covered(text, ((m.start, m.end) for m in names))
     name_at = {m.start: m.leader for m in names}
     by_id = {leader.id: leader for leader in roster}
     found = []
@@ -308,7 +310,7 @@ def _given_name_matches(
             after = re.match(rf"(?:['\u2019]s)?{SPACE}([A-Z][\w'\u2019-]*)", text[hit.end() :])
             if after is not None and not after.group(1).isupper():
                 full.append((hit.start(), name_at.get(hit.start())))
-            elif not any(s < hit.end() and hit.start() < e for s, e in taken):
+            elif not taken[hit.start() : hit.end()].any():
                 bare.append(hit.start())
         for start in bare:
             before = [item for item in full if item[0] < start]
@@ -380,7 +382,8 @@ def _fuzzy_matches(
     ]
     if not surnames:
         return []
-    taken = [(m.start, m.end) for m in names]
+    taken = _covered(doc.text, ((m.start, m.end) for m in names))
+    best_alias: dict[str, tuple[str, float, str, float]] = {}  # word -> leader, score, alias, 2nd
     found = []
     seen: set[int] = set()
     for ent in doc.ents:
@@ -395,7 +398,7 @@ def _fuzzy_matches(
                 or not word[:1].isupper()
                 or not word.isalpha()
                 or word.isupper()
-                or any(s < end and start < e for s, e in taken)
+                or taken[start:end].any()
             ):
                 continue
             seen.add(start)
@@ -405,16 +408,32 @@ def _fuzzy_matches(
                 for a, _ in surnames
             ):
                 continue
-            scores: dict[str, tuple[float, str]] = {}
-            for alias, leader in surnames:
-                score = name_similarity(word, alias)
-                if score > scores.get(leader, (0.0, ""))[0]:
-                    scores[leader] = (score, alias)
-            ranked = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))
-            best, (score, alias) = ranked[0]
-            if score >= threshold and (len(ranked) == 1 or ranked[1][1][0] < score):
+            if word not in best_alias:
+                best_alias[word] = _closest_leader(word, surnames)
+            best, score, alias, second = best_alias[word]
+            if score >= threshold and second < score:
                 found.append(_Match(start, end, best, "name", alias))
     return found
+
+
+def _covered(text: str, spans: Iterable[tuple[int, int]]) -> np.ndarray:
+    """Mark the characters of ``text`` inside any of the spans (for overlap tests in O(1))."""
+    mask = np.zeros(len(text) + 1, dtype=bool)
+    for start, end in spans:
+        mask[start:end] = True
+    return mask
+
+
+def _closest_leader(word: str, surnames: list[tuple[str, str]]) -> tuple[str, float, str, float]:
+    """Return the leader whose alias is most like ``word``: id, score, alias, runner-up score."""
+    scores: dict[str, tuple[float, str]] = {}
+    for alias, leader in surnames:
+        score = name_similarity(word, alias)
+        if score > scores.get(leader, (0.0, ""))[0]:
+            scores[leader] = (score, alias)
+    ranked = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))
+    best, (score, alias) = ranked[0]
+    return best, score, alias, ranked[1][1][0] if len(ranked) > 1 else -1.0
 
 
 def _dates(text: str) -> tuple[list[int], list[tuple[int, int | None]]]:
@@ -500,7 +519,7 @@ def _description_matches(
     if layout.sentences.empty:
         return []
     referents = _referents(doc, matches, roster, layout)
-    covered = [(m.start, m.end) for m in matches]
+    covered = _covered(doc.text, ((m.start, m.end) for m in matches))
     found = []
     for token in doc:
         letters = re.sub(r"[^a-z]", "", token.lower_)
@@ -519,7 +538,7 @@ def _description_matches(
         if first.lower_ in ("a", "an") or first.i == token.i:
             continue
         start, end = first.idx, token.idx + len(token)
-        if any(s < end and start < e for s, e in covered):
+        if covered[start:end].any():
             continue
         here = _referent(doc, start, end, None, None, layout)
         best = _antecedent(token, here, referents)
@@ -543,11 +562,11 @@ def _referents(
         for m in matches
         if m.kind != "modifier"
     ]
-    covered = [(m.start, m.end) for m in matches]
+    covered = _covered(doc.text, ((m.start, m.end) for m in matches))
     for ent in doc.ents:
         if ent.label_ != "PERSON":
             continue
-        if any(s < ent.end_char and ent.start_char < e for s, e in covered):
+        if covered[ent.start_char : ent.end_char].any():
             continue
         female = any(w.endswith("a") for w in re.findall(r"[A-Za-z]{3,}", ent.text))
         sex = "female" if female else "male"
@@ -556,7 +575,7 @@ def _referents(
         noun_gender = GENDERED_NOUNS.get(token.lower_)
         if noun_gender is None or token.tag_ in ("NNS", "NNPS"):
             continue
-        if any(s <= token.idx < e for s, e in covered):
+        if covered[token.idx]:
             continue
         end = token.idx + len(token)
         referents.append(_referent(doc, token.idx, end, None, noun_gender, layout))
