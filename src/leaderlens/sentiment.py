@@ -624,8 +624,9 @@ def _normalize(total: float) -> float:
 
 def _target_span(doc: Doc, start: int, end: int) -> Span:
     """Return the token span covering the characters start:end, or raise ValueError."""
-    if not 0 <= start < end <= len(doc.text):
-        raise ValueError(f"target {start}:{end} is outside the text of {len(doc.text)} characters")
+    length = doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0  # doc.text is O(n)
+    if not 0 <= start < end <= length:
+        raise ValueError(f"target {start}:{end} is outside the text of {length} characters")
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or not len(span) or all(token.is_space for token in span):
         raise ValueError(f"target {start}:{end} ({doc.text[start:end]!r}) covers no token")
