@@ -47,6 +47,12 @@ def chapter_metadata_file(wildcards):
     return [str(path)] if path.is_file() else []
 
 
-def parse_mem_mb(wildcards, input):
-    """Memory for parsing one chapter: measured about 320 MB per MB of clean text, plus 600 MB."""
-    return int(600 + 350 * input.size_mb)
+def parse_mem_mb(wildcards):
+    """Memory for parsing one chapter: measured about 320 MB per MB of text, plus 600 MB.
+
+    Sized from the raw chapter, which exists before any job runs (a cluster group job
+    is sized before its cleaning step has written the clean text).
+    """
+    return int(
+        600 + 350 * Path(f"data/raw/{wildcards.chapter}.txt").stat().st_size / 1e6
+    )
