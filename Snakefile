@@ -1,7 +1,7 @@
 # leaderlens: political leaders in history books, their tone and their company.
 #
 # Output paths (all per chapter = data/raw/<chapter>.txt):
-#   data/processed/{chapter}/clean.txt, charmap.parquet, paragraphs.parquet, edits.parquet, meta.json
+#   data/processed/{chapter}/clean.txt, charmap, paragraphs, edits, quality (.parquet), meta.json
 #   data/processed/{chapter}/doc.spacy, sentences.parquet
 #   data/processed/{chapter}/mentions.parquet, entities.parquet
 #   data/processed/{chapter}/sentiment.parquet
@@ -45,5 +45,3 @@ rule all:
     input:
         rules.report.output,
         chapter_tables("collocates.parquet"),
-        rules.persons.output,
-        rules.tone.output,
