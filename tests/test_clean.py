@@ -846,3 +846,13 @@ def test_relevant_terms_clean_the_seed_like_the_whole_roster(seed) -> None:
     full = clean_chapter(raw, is_word=tiny_is_word, protected=terms)
     assert only.text == full.text
     assert only.edits.equals(full.edits)
+
+
+def test_edit_kinds_match_the_quality_table_columns() -> None:
+    from typing import get_args
+
+    from leaderlens.clean import EditKind
+    from leaderlens.tables import QUALITY, QUALITY_EDIT_KINDS
+
+    assert get_args(EditKind) == QUALITY_EDIT_KINDS
+    assert all(f"n_{kind}" in QUALITY.columns for kind in QUALITY_EDIT_KINDS)
