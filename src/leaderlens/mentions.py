@@ -785,11 +785,14 @@ def find_entities(
     )
     spans = [span for span in spans if span[3] != "pronoun"]
     names = {(start, end) for start, end, _, kind in spans if kind != "title"}
+    longest = max((end - start for start, end, _, _ in spans), default=0)
     entities = _entity_index(doc)
     rows = []
     for ent in doc.ents:
         label = _corrected_label(ent, names)
-        person = _person_key(ent, spans, alias_owner, leader_ids) if label == "PERSON" else None
+        person = (
+            _person_key(ent, spans, alias_owner, leader_ids, longest) if label == "PERSON" else None
+        )
         if label == "PERSON" and person not in leader_ids and _place_like(text, ent, entities):
             label, person = "LOC", None
         rows.append((ent.start_char, ent.end_char, label, ent.text, person))
@@ -854,11 +857,17 @@ def _person_key(
     spans: list[tuple[int, int, str, str]],
     alias_owner: dict[str, str],
     leader_ids: set[str],
+    longest: int,
 ) -> str:
-    """Return the person key of a PERSON entity (leader id or surname key)."""
+    """Return the person key of a PERSON entity (leader id or surname key).
+
+    ``spans`` are the leader mentions sorted by start and ``longest`` the length of the
+    longest, so only mentions starting after ``ent.start_char - longest`` can overlap.
+    """
     best: tuple[int, int, int] | None = None
     leader = None
-    for start, end, mention_leader, kind in spans:
+    first = bisect.bisect_left(spans, (ent.start_char - longest,))
+    for start, end, mention_leader, kind in spans[first:]:
         if start >= ent.end_char:
             break
         overlap = min(end, ent.end_char) - max(start, ent.start_char)
