@@ -634,7 +634,7 @@ def _pronoun_matches(
             continue
         referent, confidence = best
         resolved = replace(here, leader=referent.leader, subject=token.dep_ in SUBJECT_DEPS)
-        i = bisect.bisect_left([r.start for r in referents], resolved.start)
+        i = bisect.bisect_left(referents, resolved.start, key=lambda r: r.start)
         referents.insert(i, resolved)
         if referent.leader is None or confidence < PRONOUN_MIN_CONFIDENCE:
             continue
@@ -691,10 +691,15 @@ def _antecedent(
     reflexive = token.lower_.endswith("self")
     is_object = token.lower_ in ("him", "her") and token.dep_ in ("dobj", "pobj", "dative")
     verbs = _governing_verbs(token) if is_object else set()
-    candidates = []
-    for ref in referents:
-        if ref.start >= here.start:
+    # Referents are sorted by start (so by sentence): walk back from the pronoun over the
+    # two previous sentences only, then restore text order.
+    before = []
+    for j in range(bisect.bisect_left(referents, here.start, key=lambda r: r.start) - 1, -1, -1):
+        if here.sentence - referents[j].sentence > 2:
             break
+        before.append(referents[j])
+    candidates = []
+    for ref in reversed(before):
         distance = here.sentence - ref.sentence
         if distance > 2 or ref.plural or (here.gender is not None and ref.gender != here.gender):
             continue
