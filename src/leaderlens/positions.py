@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,14 +71,27 @@ class Layout:
         value = int(self.page[offset])
         return None if value < 0 else value
 
+    @functools.cached_property
+    def _paragraph_starts(self) -> np.ndarray:
+        """Paragraph start offsets, extracted once (the lookups below run per mention)."""
+        return self.paragraphs["start"].to_numpy(dtype=np.int64)
+
+    @functools.cached_property
+    def _sentence_starts_ids(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sentence start offsets and ids, extracted once."""
+        return (
+            self.sentences["start"].to_numpy(dtype=np.int64),
+            self.sentences["sentence_id"].to_numpy(dtype=np.int64),
+        )
+
     def paragraph_at(self, offset: int) -> int:
         """Return the index (row) of the paragraph holding a clean offset."""
-        return _containing(self.paragraphs["start"].to_numpy(), offset)
+        return _containing(self._paragraph_starts, offset)
 
     def sentence_at(self, offset: int) -> int:
         """Return the id of the sentence holding a clean offset."""
-        row = _containing(self.sentences["start"].to_numpy(), offset)
-        return int(self.sentences["sentence_id"].iloc[row])
+        starts, ids = self._sentence_starts_ids
+        return int(ids[_containing(starts, offset)])
 
 
 def _containing(starts: np.ndarray, offset: int) -> int:
