@@ -12,7 +12,9 @@ import pytest
 from leaderlens.cooccurrence import (
     assign_windows,
     benjamini_hochberg,
+    chi2_sf_1df,
     cooccurrence_table,
+    fisher_greater,
     pair_statistics,
     section_cooccurrence,
     section_unit_counts,
@@ -546,3 +548,18 @@ def test_section_cooccurrence_empty_and_missing_windows():
     mentions, sentiment = hand_example()
     with pytest.raises(ValueError, match="no count for scopes"):
         section_cooccurrence(mentions, sentiment, paragraphs, units, chapter="ch")
+
+
+@pytest.mark.parametrize("n_units", [4, 10, 57, 400, 5000])
+def test_fisher_and_chi2_agree_with_scipy(n_units: int) -> None:
+    stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(n_units)
+    for _ in range(200):
+        n_a, n_b = (int(v) for v in rng.integers(0, n_units + 1, size=2))
+        n_ab = int(rng.integers(max(0, n_a + n_b - n_units), min(n_a, n_b) + 1))
+        table = [[n_ab, n_a - n_ab], [n_b - n_ab, n_units - n_a - n_b + n_ab]]
+        expected = stats.fisher_exact(table, alternative="greater").pvalue
+        assert fisher_greater(n_ab, n_a, n_b, n_units) == pytest.approx(expected, rel=1e-9)
+    for statistic in np.linspace(0.0, 120.0, 241):
+        expected = stats.chi2.sf(statistic, df=1)
+        assert chi2_sf_1df(float(statistic)) == pytest.approx(expected, rel=1e-9, abs=1e-300)

@@ -20,6 +20,7 @@ from leaderlens.corpus import (
     network,
     network_lists,
     scope_correlation,
+    spearman,
     write_csv,
     write_graphml,
 )
@@ -498,3 +499,15 @@ def test_scope_correlation_by_hand():
 def test_build_corpus_rejects_a_network_scope_not_computed():
     with pytest.raises(ValueError, match="network_scope"):
         build_corpus([], {}, scopes=["sentence"], network_scope="paragraph")
+
+
+def test_spearman_is_pearson_of_average_ranks_and_matches_scipy() -> None:
+    # x ranks 1, 2.5, 2.5, 4 and y ranks 4, 3, 2, 1 (ties share the average rank)
+    x, y = pd.Series([1.0, 5.0, 5.0, 9.0]), pd.Series([8.0, 3.0, 2.0, 1.0])
+    ranks_x, ranks_y = np.array([1, 2.5, 2.5, 4]), np.array([4, 3, 2, 1])
+    assert spearman(x, y) == pytest.approx(np.corrcoef(ranks_x, ranks_y)[0, 1])
+    assert spearman(x, x) == pytest.approx(1.0)
+    stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(3)
+    a, b = pd.Series(rng.integers(0, 6, 40)), pd.Series(rng.integers(0, 6, 40))
+    assert spearman(a, b) == pytest.approx(stats.spearmanr(a, b).statistic)

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
+import spacy
 
 from leaderlens.workflow import chapter_metadata, discover_chapters, job_logging, provenance
 
@@ -56,6 +57,8 @@ def test_provenance_is_stable_and_hashes_the_inputs(tmp_path: Path) -> None:
     first = provenance(config, ["b", "a"], files)
     assert first == provenance(dict(config), ["b", "a"], files)
     assert first["model_version"] == "3.8.0"
+    assert first["spacy_version"] == spacy.__version__
+    assert provenance({"model": "no_such_model"}, [], [])["model_version"] is None
     assert first["chapters"] == ["b", "a"]
     assert first["config"]["corpus"] == {"seed": 0}
     # sha256("abc"), a published test vector

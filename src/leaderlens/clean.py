@@ -19,14 +19,16 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import ftfy
 import numpy as np
 import pandas as pd
-from spacy.language import Language
 
 from leaderlens.tables import CHARMAP, EDITS, PARAGRAPHS, QUALITY_EDIT_KINDS, empty_frame
+
+if TYPE_CHECKING:  # spaCy is imported by the callers that load a model; the Snakefile does not
+    from spacy.language import Language
 
 logger = logging.getLogger(__name__)
 

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from leaderlens.cooccurrence import chi2_sf_1df
 from leaderlens.tables import COLLOCATES, empty_frame
 
 if TYPE_CHECKING:
@@ -233,7 +233,7 @@ def keyness(
     )
     frame["expected"] = frame["near_total"] * frame["n"] / grand
     frame["llr"] = _g2(cells)
-    frame["p_value"] = stats.chi2.sf(frame["llr"], df=1) / 2.0
+    frame["p_value"] = [chi2_sf_1df(llr) / 2.0 for llr in frame["llr"]]
     over = frame["n_near"] * frame["far_total"] > frame["n_far"] * frame["near_total"]
     frame = frame[over & (frame["n_near"] >= min_count)].copy()
     if frame.empty:

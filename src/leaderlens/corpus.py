@@ -32,7 +32,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from scipy import stats
 
 from leaderlens.cooccurrence import (
     SCOPES,
@@ -425,6 +424,19 @@ def centrality(
     return combine(frames, CENTRALITY)
 
 
+def spearman(x: pd.Series, y: pd.Series) -> float:
+    """Return Spearman's rank correlation: Pearson's r of the average ranks (ties shared).
+
+    Args:
+        x: Values of one measure.
+        y: Values of the other, aligned with ``x``; both must vary.
+
+    Returns:
+        rho in [-1, 1].
+    """
+    return float(np.corrcoef(x.rank().to_numpy(), y.rank().to_numpy())[0, 1])
+
+
 def scope_correlation(
     cooccurrence: pd.DataFrame, *, measures: Sequence[str] = ("n_ab", "npmi")
 ) -> pd.DataFrame:
@@ -462,7 +474,7 @@ def scope_correlation(
                         and pair[scope_a].nunique() > 1
                         and pair[scope_b].nunique() > 1
                     ):
-                        rho = float(stats.spearmanr(pair[scope_a], pair[scope_b]).statistic)
+                        rho = spearman(pair[scope_a], pair[scope_b])
                     rows.append(
                         {
                             "chapter": chapter,

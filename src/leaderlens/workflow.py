@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import logging
 import re
@@ -170,6 +171,14 @@ def job_logging(log_path: str | Path) -> Iterator[logging.Logger]:
         handler.close()
 
 
+def _package_version(name: str) -> str | None:
+    """Return an installed distribution's version, or None (read from metadata, no import)."""
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def provenance(
     config: Mapping[str, Any], chapters: Sequence[str], raw_files: Sequence[str | Path]
 ) -> dict[str, Any]:
@@ -185,15 +194,13 @@ def provenance(
     Returns:
         A JSON-serialisable dict; ``config_sha256`` hashes the canonical JSON of the config.
     """
-    import spacy  # here, not at the top: the Snakefile imports this module on every start
-
     model = str(config["model"])
     canonical = json.dumps(dict(config), sort_keys=True, default=str)
     return {
         "leaderlens_version": __version__,
-        "spacy_version": spacy.__version__,
+        "spacy_version": _package_version("spacy"),
         "model": model,
-        "model_version": spacy.util.get_package_version(model),
+        "model_version": _package_version(model),
         "config": json.loads(canonical),
         "config_sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
         "chapters": list(chapters),
