@@ -563,3 +563,187 @@ def test_fisher_and_chi2_agree_with_scipy(n_units: int) -> None:
     for statistic in np.linspace(0.0, 120.0, 241):
         expected = stats.chi2.sf(statistic, df=1)
         assert chi2_sf_1df(float(statistic)) == pytest.approx(expected, rel=1e-9, abs=1e-300)
+
+
+# --- who acts on whom ----------------------------------------------------------------------
+
+ROSTER_TOKENS = {"Lenin": "lenin", "Stalin": "stalin", "Trotsky": "trotsky", "Kamenev": "kamenev"}
+PRONOUNS = {"he": ("lenin", 0.8), "him": ("stalin", 0.7)}
+"""Hand resolution of pronouns in the action tests: 'he' is Lenin, 'him' is Stalin."""
+
+
+def action_inputs(nlp, text: str) -> tuple:
+    """Parse ``text`` and build its MENTIONS and SENTENCES rows (names and he/him)."""
+    from leaderlens.tables import SENTENCES
+
+    doc = nlp(text)
+    sentences = pd.DataFrame(
+        [
+            {
+                "sentence_id": i,
+                "start": sent.start_char,
+                "end": sent.end_char,
+                "paragraph_id": 0,
+                "page": 100 + i,
+                "section": "S",
+            }
+            for i, sent in enumerate(doc.sents)
+        ],
+        columns=SENTENCES.columns,
+    )
+    sentences["page"] = pd.array(sentences["page"].tolist(), dtype="Int32")
+    sentence_of = {t.i: i for i, sent in enumerate(doc.sents) for t in sent}
+    records = []
+    for token in doc:
+        if token.text in ROSTER_TOKENS:
+            leader, kind, confidence = ROSTER_TOKENS[token.text], "name", 1.0
+        elif token.lower_ in PRONOUNS:
+            (leader, confidence), kind = PRONOUNS[token.lower_], "pronoun"
+        else:
+            continue
+        records.append(
+            {
+                "chapter": "c",
+                "mention_id": len(records),
+                "leader": leader,
+                "surface": token.text,
+                "kind": kind,
+                "start": token.idx,
+                "end": token.idx + len(token.text),
+                "raw_start": token.idx,
+                "raw_end": token.idx + len(token.text),
+                "sentence_id": sentence_of[token.i],
+                "paragraph_id": 0,
+                "page": 100 + sentence_of[token.i],
+                "section": "S",
+                "confidence": confidence,
+            }
+        )
+    mentions = pd.DataFrame(records, columns=MENTIONS.columns)
+    mentions["page"] = pd.array(mentions["page"].tolist(), dtype="Int32")
+    return doc, mentions, sentences
+
+
+def actions_of(nlp, text: str) -> list[tuple]:
+    """Extract (actor, verb, target, negated, passive) from hand-written text."""
+    from leaderlens.cooccurrence import action_table
+
+    doc, mentions, sentences = action_inputs(nlp, text)
+    table = action_table(doc, mentions, sentences, chapter="c")
+    return [(r.actor, r.verb, r.target, r.negated, r.passive) for r in table.itertuples()]
+
+
+def test_action_active_sentence(nlp):
+    assert actions_of(nlp, "Lenin rebuked Stalin.") == [("lenin", "rebuke", "stalin", False, False)]
+
+
+def test_action_passive_swaps_roles(nlp):
+    assert actions_of(nlp, "Stalin was rebuked by Lenin.") == [
+        ("lenin", "rebuke", "stalin", False, True)
+    ]
+
+
+def test_action_negated(nlp):
+    assert actions_of(nlp, "Lenin did not trust Stalin.") == [
+        ("lenin", "trust", "stalin", True, False)
+    ]
+
+
+def test_action_conjoined_objects(nlp):
+    found = actions_of(nlp, "Lenin attacked Stalin and Trotsky.")
+    assert sorted(found) == [
+        ("lenin", "attack", "stalin", False, False),
+        ("lenin", "attack", "trotsky", False, False),
+    ]
+
+
+def test_action_particle_and_shared_object(nlp):
+    assert actions_of(nlp, "Lenin handed over Stalin to the police.")[0][:3] == (
+        "lenin",
+        "hand over",
+        "stalin",
+    )
+    found = actions_of(nlp, "Trotsky criticised and dismissed Kamenev.")
+    assert sorted(a[:3] for a in found) == [
+        ("trotsky", "criticise", "kamenev"),
+        ("trotsky", "dismiss", "kamenev"),
+    ]
+
+
+def test_action_not_borrowed_across_clauses(nlp):
+    # textacy lends "heard" the object of "asked"; the clause of "heard" has its own object.
+    found = actions_of(nlp, "Lenin heard that the war was lost, and asked Stalin for help.")
+    assert [a[:3] for a in found] == [("lenin", "ask", "stalin")]
+
+
+def test_no_action_with_one_leader(nlp, caplog):
+    from leaderlens.cooccurrence import action_table
+    from leaderlens.tables import ACTIONS
+
+    assert actions_of(nlp, "Lenin rebuked the Politburo. The Politburo ignored Lenin.") == []
+    doc, mentions, sentences = action_inputs(nlp, "Lenin rebuked the Politburo.")
+    table = action_table(doc, mentions, sentences, chapter="c")
+    assert table.empty and list(table.columns) == ACTIONS.columns
+    with caplog.at_level(logging.WARNING):
+        empty = action_table(doc, mentions.iloc[:0], sentences, chapter="c")
+    assert empty.empty and list(empty.columns) == ACTIONS.columns
+    assert "no mentions" in caplog.text
+
+
+def test_action_pronoun_actor_carries_confidence(nlp):
+    from leaderlens.cooccurrence import action_table
+
+    doc, mentions, sentences = action_inputs(nlp, "Trotsky spoke first. Then he attacked Kamenev.")
+    table = action_table(doc, mentions, sentences, chapter="c")
+    assert len(table) == 1
+    action = table.iloc[0]
+    assert (action["actor"], action["verb"], action["target"]) == ("lenin", "attack", "kamenev")
+    assert action["confidence"] == pytest.approx(0.8)
+    assert action["sentence_id"] == 1 and action["page"] == 101
+    text = doc.text
+    assert text[action["start"] : action["end"]] == "attacked"
+    sentence = action["sentence"]
+    offset = action["start"] - action["sentence_start"]
+    assert sentence[offset : offset + len("attacked")] == "attacked"
+
+
+def test_action_prepositional_target(nlp):
+    assert actions_of(nlp, "Then Lenin turned to Stalin.") == [
+        ("lenin", "turn to", "stalin", False, False)
+    ]
+    # a topic ("about") is not a target
+    assert actions_of(nlp, "Lenin talked about Stalin.") == []
+
+
+def test_action_table_round_trips_and_is_deterministic(nlp, tmp_path):
+    from leaderlens.cooccurrence import action_table
+    from leaderlens.tables import ACTIONS
+
+    text = "Stalin was rebuked by Lenin. Lenin attacked Stalin and Trotsky."
+    doc, mentions, sentences = action_inputs(nlp, text)
+    first = action_table(doc, mentions, sentences, chapter="c")
+    second = action_table(doc, mentions.sample(frac=1, random_state=3), sentences, chapter="c")
+    pd.testing.assert_frame_equal(first, second)
+    assert first["action_id"].tolist() == [0, 1, 2]
+    write_table(first, tmp_path / "actions.parquet", ACTIONS)
+    back = read_table(tmp_path / "actions.parquet", ACTIONS)
+    assert back["verb"].tolist() == ["rebuke", "attack", "attack"]
+
+
+def test_action_relative_pronouns_and_open_complements(nlp):
+    # "who"/"whom" stand for the noun the relative clause modifies
+    assert actions_of(nlp, "Stalin, who distrusted Trotsky, said nothing.")[0][:3] == (
+        "stalin",
+        "distrust",
+        "trotsky",
+    )
+    assert actions_of(nlp, "Trotsky, whom Lenin admired, spoke last.")[0][:3] == (
+        "lenin",
+        "admire",
+        "trotsky",
+    )
+    assert actions_of(nlp, "Lenin wanted to remove Stalin.")[0][:3] == (
+        "lenin",
+        "want to remove",
+        "stalin",
+    )

@@ -511,3 +511,89 @@ def test_spearman_is_pearson_of_average_ranks_and_matches_scipy() -> None:
     rng = np.random.default_rng(3)
     a, b = pd.Series(rng.integers(0, 6, 40)), pd.Series(rng.integers(0, 6, 40))
     assert spearman(a, b) == pytest.approx(stats.spearmanr(a, b).statistic)
+
+
+# --- who acts on whom ----------------------------------------------------------------------
+
+
+def make_actions(chapter: str, rows: list[tuple]) -> pd.DataFrame:
+    """Build ACTIONS rows from (sentence_id, start, actor, target, verb, negated, page)."""
+    from leaderlens.tables import ACTIONS
+
+    records = [
+        {
+            "chapter": chapter,
+            "action_id": i,
+            "sentence_id": sentence_id,
+            "actor": actor,
+            "target": target,
+            "verb": verb,
+            "negated": negated,
+            "passive": False,
+            "pattern": "svo",
+            "start": start,
+            "end": start + 5,
+            "page": page,
+            "confidence": 1.0,
+            "actor_mention_id": 2 * i,
+            "target_mention_id": 2 * i + 1,
+            "section": None,
+            "sentence": "x",
+            "sentence_start": 0,
+        }
+        for i, (sentence_id, start, actor, target, verb, negated, page) in enumerate(rows)
+    ]
+    frame = pd.DataFrame(records, columns=ACTIONS.columns)
+    frame["page"] = pd.array(frame["page"].tolist(), dtype="Int32")
+    return frame
+
+
+def test_action_pairs_by_hand(tmp_path):
+    from leaderlens.corpus import action_pairs
+    from leaderlens.tables import ACTION_PAIRS, read_table, write_table
+
+    # "b-ch" is read before "a-ch": the first action of lenin -> stalin is on page 12 of b-ch
+    b = make_actions(
+        "b-ch",
+        [
+            (3, 40, "lenin", "stalin", "attack", False, 12),
+            (5, 90, "lenin", "stalin", "trust", True, None),
+            (6, 99, "stalin", "lenin", "obey", False, 13),
+        ],
+    )
+    a = make_actions(
+        "a-ch",
+        [
+            (0, 5, "lenin", "stalin", "attack", False, 40),
+            (1, 9, "lenin", "stalin", "rebuke", False, 41),
+            (2, 9, "lenin", "trotsky", "attack", False, 41),
+        ],
+    )
+    table = action_pairs([a, b, a.iloc[:0]], chapter_order=["b-ch", "a-ch"])
+    assert table["rank"].tolist() == [1, 2, 3]
+    top = table.iloc[0]
+    assert (top["actor"], top["target"], top["n"], top["n_negated"]) == ("lenin", "stalin", 4, 1)
+    assert top["verbs"] == "attack 2; not trust 1; rebuke 1"
+    assert (top["n_chapters"], top["chapters"]) == (2, "b-ch; a-ch")
+    assert (top["first_chapter"], top["first_page"]) == ("b-ch", 12)
+    # ties of one action ranked by actor, then target; the direction matters
+    assert table[["actor", "target"]].values.tolist()[1:] == [
+        ["lenin", "trotsky"],
+        ["stalin", "lenin"],
+    ]
+    assert action_pairs([a], chapter_order=["a-ch"], top_verbs=1).iloc[0]["verbs"] == "attack 1"
+    write_table(table, tmp_path / "p.parquet", ACTION_PAIRS)
+    back = read_table(tmp_path / "p.parquet", ACTION_PAIRS)
+    assert back["verbs"].tolist() == table["verbs"].tolist()
+
+
+def test_action_pairs_empty_and_unknown_chapter(caplog):
+    from leaderlens.corpus import action_pairs
+    from leaderlens.tables import ACTION_PAIRS
+
+    with caplog.at_level(logging.WARNING):
+        empty = action_pairs([], chapter_order=[])
+    assert empty.empty and list(empty.columns) == ACTION_PAIRS.columns
+    assert "no action" in caplog.text
+    with pytest.raises(ValueError, match="chapter order"):
+        action_pairs([make_actions("x", [(0, 0, "a", "b", "v", False, 1)])], chapter_order=["y"])

@@ -10,8 +10,9 @@ import networkx as nx
 import pytest
 from conftest import snakemake
 
-from leaderlens.tables import CHAPTERS as CHAPTERS_TABLE
 from leaderlens.tables import (
+    ACTION_PAIRS,
+    ACTIONS,
     COOCCURRENCE,
     CORPUS_EDITS,
     ENTITIES,
@@ -21,6 +22,7 @@ from leaderlens.tables import (
     SENTIMENT,
     read_table,
 )
+from leaderlens.tables import CHAPTERS as CHAPTERS_TABLE
 
 CHAPTERS = ["ch01-the-congress", "ch02-the-illness"]
 
@@ -106,6 +108,27 @@ def test_corpus_combines_chapters_and_network_round_trips(book: Path) -> None:
     edits = read_table(corpus / "edits.parquet", CORPUS_EDITS)
     assert set(edits["chapter"]) == set(CHAPTERS)
     assert {"footnote", "hyphen_join", "running_head"} <= set(edits["kind"])
+
+
+def test_actions_read_who_acts_on_whom(book: Path) -> None:
+    first = read_table(book / "data/processed/ch01-the-congress/actions.parquet", ACTIONS)
+    # "Stalin complained ... that Trotski had humiliated him": him is Stalin (a pronoun)
+    hit = first[(first["actor"] == "trotsky") & (first["target"] == "stalin")]
+    assert hit["verb"].tolist() == ["humiliate"]
+    assert hit["page"].tolist() == [11] and (hit["confidence"] < 1).all()
+    corpus = book / "data" / "processed" / "corpus"
+    actions = read_table(corpus / "actions.parquet", ACTIONS)
+    per_chapter = sum(
+        len(read_table(book / "data/processed" / c / "actions.parquet", ACTIONS)) for c in CHAPTERS
+    )
+    assert len(actions) == per_chapter and (actions["actor"] != actions["target"]).all()
+    pairs = read_table(corpus / "action_pairs.parquet", ACTION_PAIRS)
+    assert pairs["n"].sum() == len(actions)
+    assert list(pairs["rank"]) == list(range(1, len(pairs) + 1))
+    assert pairs["n"].is_monotonic_decreasing
+    # direction is kept: Lenin criticised Stalin, and Stalin's action on Lenin is another row
+    assert ("lenin", "stalin") in set(zip(pairs["actor"], pairs["target"], strict=True))
+    assert (corpus / "action_pairs.csv").read_text(encoding="utf-8").startswith("actor,target,")
 
 
 def test_report_is_rendered(book: Path) -> None:

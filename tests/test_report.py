@@ -253,6 +253,53 @@ def write_corpus(directory: Path, *, empty: bool = False, optional: bool = True)
     return directory
 
 
+ACTION_SENTENCE = "After the meeting, Lenin sharply rebuked Stalin for his rudeness."
+
+
+def _write_actions(directory: Path) -> None:
+    """Write a small hand-made actions table and its pair summary (as the corpus stage)."""
+    from leaderlens.corpus import action_pairs
+
+    start = ACTION_SENTENCE.index("rebuked")
+    rows = [
+        ("ch01-first", 3, "lenin", "stalin", "rebuke", False, 12, 1.0),
+        ("ch01-first", 7, "lenin", "stalin", "trust", True, 14, 0.8),
+        ("ch02-second", 2, "stalin", "trotsky", "attack", False, 30, 1.0),
+    ]
+    records = [
+        {
+            "chapter": chapter,
+            "action_id": i,
+            "sentence_id": sentence_id,
+            "actor": actor,
+            "target": target,
+            "verb": verb,
+            "negated": negated,
+            "passive": False,
+            "pattern": "svo",
+            "start": 1000 + start,
+            "end": 1000 + start + len("rebuked"),
+            "page": page,
+            "confidence": confidence,
+            "actor_mention_id": 0,
+            "target_mention_id": 1,
+            "section": "ONE",
+            "sentence": ACTION_SENTENCE,
+            "sentence_start": 1000,
+        }
+        for i, (chapter, sentence_id, actor, target, verb, negated, page, confidence) in enumerate(
+            rows
+        )
+    ]
+    actions = pd.DataFrame(records, columns=tables.ACTIONS.columns)
+    tables.write_table(actions, directory / "actions.parquet", tables.ACTIONS)
+    pairs = action_pairs(
+        [actions[actions["chapter"] == c] for c, *_ in CHAPTERS],
+        chapter_order=[c for c, *_ in CHAPTERS],
+    )
+    tables.write_table(pairs, directory / "action_pairs.parquet", tables.ACTION_PAIRS)
+
+
 def _write_optional(
     directory: Path,
     *,
@@ -368,6 +415,7 @@ def _write_optional(
         }
     )
     tables.write_table(collocates, directory / "collocates.parquet", tables.COLLOCATES)
+    _write_actions(directory)
     for number, (chapter, _title, first, last) in enumerate(CHAPTERS):
         folder = directory.parent / chapter
         folder.mkdir(exist_ok=True)
@@ -687,6 +735,7 @@ def test_render_html_has_leaders_table_and_no_external_resources(
     assert re.search(r"<td[^>]*>Ordzhonikidze</td>\s*<td[^>]*>3</td>", html)
     assert "<title>Political leaders in the text</title>" in html
     assert html.count('src="data:image/png;base64,') == 8
+    assert "Who acts on whom" in html and "<strong>rebuked</strong>" in html
     assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", html)
 
 
@@ -1024,3 +1073,32 @@ def test_combined_corpus_tables_are_preferred(tmp_path: Path) -> None:
     loaded = report.load_corpus(directory)
     assert loaded["edits"]["kind"].tolist() == ["dash"]
     assert loaded.has("quality") and len(loaded["quality"]) == 2  # still per chapter
+
+
+def test_action_tables_show_pairs_verbs_pages_and_examples(corpus: report.Corpus) -> None:
+    pairs = report.action_pairs_table(corpus, top=10)
+    assert pairs["Actor"].tolist() == ["Lenin", "Stalin"]
+    assert pairs["Target"].tolist() == ["Stalin", "Trotsky"]
+    assert pairs["Actions"].tolist() == ["2 (1 negated)", "1"]
+    assert pairs["Verbs (count)"].iloc[0] == "not trust 1; rebuke 1"
+    assert pairs["First seen"].tolist() == ["ch01-first, p. 12", "ch02-second, p. 30"]
+    examples = report.action_examples_table(corpus, n=5)
+    assert len(examples) == 2
+    # the most confident action of the pair, with the verb in bold and its page
+    assert "Lenin sharply **rebuked** Stalin" in examples["Passage"].iloc[0]
+    assert examples["Who → whom"].iloc[0] == "Lenin → Stalin (rebuke)"
+    assert examples["Page"].iloc[0] == "ch01-first, p. 12"
+    assert report.action_examples_table(corpus, n=1).shape[0] == 1
+
+
+def test_action_tables_empty_without_tables(tmp_path: Path) -> None:
+    bare = report.load_corpus(write_corpus(tmp_path / "corpus", optional=False))
+    assert not bare.has("action_pairs")
+    assert report.action_pairs_table(bare).empty
+    assert report.action_examples_table(bare).empty
+
+
+def test_accuracy_value_finds_a_component() -> None:
+    figures = [{"component": "A", "value": "0.8 (8 of 10)"}, {"component": "B", "value": 1}]
+    assert report.accuracy_value(figures, "A") == "0.8 (8 of 10)"
+    assert report.accuracy_value(figures, "C") is None

@@ -1,4 +1,8 @@
-"""Leader pairs that share a sentence, paragraph, page or token window, with statistics.
+"""Relationships: who appears with whom (co-occurrence) and who acts on whom (actions).
+
+Co-occurrence: leader pairs that share a sentence, paragraph, page or token window, with
+statistics (below). Actions (:func:`action_table`): directed leader-to-leader actions read
+from textacy's subject-verb-object triples ("Lenin rebuked Stalin"), described at the end.
 
 A unit is one sentence, paragraph, printed page or token window of a chapter, keyed by
 ``(chapter, unit id)``. A pair of leaders counts once per unit where both appear, however
@@ -37,10 +41,17 @@ from typing import TYPE_CHECKING, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from leaderlens.tables import COOCCURRENCE, COOCCURRENCE_SECTIONS, WINDOWS, Table, empty_frame
+from leaderlens.tables import (
+    ACTIONS,
+    COOCCURRENCE,
+    COOCCURRENCE_SECTIONS,
+    WINDOWS,
+    Table,
+    empty_frame,
+)
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Span, Token
 
 logger = logging.getLogger(__name__)
 
@@ -565,3 +576,330 @@ def section_cooccurrence(
     table["chapter"] = chapter
     table["section_id"] = table["section_id"].astype("int32")
     return _typed(table, COOCCURRENCE_SECTIONS)
+
+
+# --------------------------------------------------------------------------------------
+# Who acts on whom: directed actions between leaders from subject-verb-object triples
+# --------------------------------------------------------------------------------------
+# Only sentences naming two different leaders are read. In each, textacy's
+# subject_verb_object_triples gives (subjects, verb, objects); a row is kept when a subject
+# token and an object token are leader mentions of different leaders (mention offsets are
+# matched to token offsets; a pronoun counts as its resolved leader, with its confidence).
+# Stricter than textacy: compounds ("the Stalin cult") and clausal arguments are not
+# arguments; a verb borrows the object of a coordinated verb only in "criticised and
+# dismissed Stalin" (see shares_object); an object inside an open complement is named by
+# both verbs ("want to remove"); relative pronouns stand for the noun they modify; a passive
+# counts only with its agent ("by Lenin"), who becomes the actor. Added to textacy: a leader
+# subject with a leader after a directed preposition ("turned to Stalin", pattern "prep").
+
+RELATIVE_TAGS = frozenset({"WP", "WDT"})
+"""Tags of relative pronouns ("who", "whom", "which", "that") resolved to the noun they modify."""
+Mention = tuple[int, str, float]
+"""A leader mention as the action finder sees it: ``(mention_id, leader, confidence)``."""
+
+
+def mention_token_index(token_starts: np.ndarray, mentions: pd.DataFrame) -> dict[int, Mention]:
+    """Map each token index covered by a leader mention to that mention.
+
+    Args:
+        token_starts: Character offset of every token of the Doc, in order.
+        mentions: ``tables.MENTIONS`` rows of the same text (offsets index it).
+
+    Returns:
+        ``{token index: (mention_id, leader, confidence)}``; where mentions overlap, the one
+        with the higher confidence (then the lower id) wins.
+    """
+    index: dict[int, Mention] = {}
+    ordered = mentions.sort_values(["confidence", "mention_id"], ascending=[True, False])
+    for row in ordered.itertuples(index=False):
+        first = int(np.searchsorted(token_starts, int(row.start), side="right")) - 1
+        stop = int(np.searchsorted(token_starts, int(row.end), side="left"))
+        for i in range(max(first, 0), stop):
+            index[i] = (int(row.mention_id), str(row.leader), float(row.confidence))
+    return index
+
+
+def _nominal(token: Token) -> Token:
+    """Climb from a conjunct ("Trotsky" in "Stalin and Trotsky") to the first one."""
+    while token.dep_ == "conj" and token.head.i != token.i:
+        token = token.head
+    return token
+
+
+def _role(token: Token, verb: Token) -> tuple[str, Token | None] | None:
+    """Say how a token of a triple attaches to its verb.
+
+    Args:
+        token: A subject or object token of the triple.
+        verb: The triple's main verb.
+
+    Returns:
+        ``(role, xcomp verb or None)`` with role ``subject``, ``passive_subject``, ``object``
+        or ``agent``; None when the token is a compound, a clausal argument or hangs off
+        another verb than ``verb`` (or its conjuncts, which share arguments in textacy).
+    """
+    if token.dep_ == "compound":
+        return None
+    head_token = _nominal(token)
+    dep, head = head_token.dep_, head_token.head
+    if dep in ("nsubj", "nsubjpass") and head.i in {verb.i, *(c.i for c in verb.conjuncts)}:
+        return ("passive_subject" if dep == "nsubjpass" else "subject"), None
+    sharers = {verb.i, *(c.i for c in verb.conjuncts if shares_object(verb, c))}
+    if dep == "dobj" and head.i in sharers:
+        return "object", None
+    if dep == "dobj" and head.dep_ == "xcomp" and head.head.i == verb.i:
+        return "object", head
+    if dep == "pobj" and head.dep_ == "agent" and head.head.i in sharers:
+        return "agent", None
+    return None
+
+
+SHARED_OBJECT_GAP = frozenset({"cc", "punct", "conj"})
+"""Dependencies allowed between two coordinated verbs that share one object."""
+
+
+def shares_object(verb: Token, conjunct: Token) -> bool:
+    """Tell whether ``verb`` takes the object of a later coordinated verb.
+
+    True for "criticised and dismissed Stalin": the conjunct comes later, has no subject
+    of its own, and only conjunctions, punctuation, other conjuncts or the conjunct's own
+    adverbs and auxiliaries stand between them. False for "heard that ... and asked Stalin"
+    or "was convalescing there and had Ordzhonikidze round" (textacy shares objects there).
+
+    Args:
+        verb: The verb lacking an object.
+        conjunct: A verb coordinated with it that has one.
+
+    Returns:
+        Whether the object is shared.
+    """
+    if conjunct.i <= verb.i:
+        return False
+    if any(c.dep_ in ("nsubj", "nsubjpass", "csubj") for c in conjunct.children):
+        return False
+    for token in verb.doc[verb.i + 1 : conjunct.i]:
+        own = token.head.i == conjunct.i and token.dep_ in ("advmod", "aux", "auxpass", "neg")
+        if token.dep_ not in SHARED_OBJECT_GAP and not own:
+            return False
+    return True
+
+
+def _leader_at(token: Token, verb: Token, index: Mapping[int, Mention]) -> Mention | None:
+    """Return the mention at a token, reading a relative pronoun as the noun it stands for."""
+    if token.tag_ in RELATIVE_TAGS and verb.dep_ == "relcl":
+        token = verb.head
+    return index.get(token.i)
+
+
+def verb_label(verb: Token, xcomp: Token | None = None) -> str:
+    """Name an action by its verb: the lemma with its particle ("hand over").
+
+    Args:
+        verb: The triple's main verb.
+        xcomp: The open clausal complement holding the object, if any ("decide to remove").
+
+    Returns:
+        The lower-case label.
+    """
+
+    def one(token: Token) -> str:
+        particles = [c.text.lower() for c in token.children if c.dep_ == "prt"]
+        return " ".join([token.lemma_.lower(), *particles])
+
+    return one(verb) if xcomp is None else f"{one(verb)} to {one(xcomp)}"
+
+
+DIRECTED_PREPOSITIONS = frozenset({"to", "at", "towards", "toward", "against", "on", "upon"})
+"""Prepositions whose object receives the action of an intransitive verb ("turn to",
+"shout at", "turn against", "rely on"); "with", "about", "for", "from" are left out (they
+mark partners, topics or beneficiaries more often than targets)."""
+
+
+def _subjects(verb: Token, index: Mapping[int, Mention]) -> list[Mention]:
+    """Leader mentions that are the active nominal subject of ``verb`` (or of the verb it is
+    coordinated with, when it has none of its own)."""
+    own = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if not own and verb.dep_ == "conj" and verb.head.pos_ == "VERB":
+        own = [c for c in verb.head.children if c.dep_ == "nsubj"]
+        verb = verb.head
+    found = []
+    for token in own:
+        if token.dep_ != "nsubj":
+            return []  # a passive: its prepositional objects are not targets
+        for noun in (token, *token.conjuncts):
+            mention = _leader_at(noun, verb, index)
+            if mention is not None:
+                found.append(mention)
+    return found
+
+
+def _prepositional_actions(
+    span: Span, index: Mapping[int, Mention]
+) -> list[tuple[Token, Mention, Mention, str]]:
+    """Find "X turned to Y": a leader subject, a verb and a leader after a directed preposition.
+
+    Args:
+        span: The sentence.
+        index: Token index -> leader mention.
+
+    Returns:
+        ``(verb, actor, target, label)`` per action, label ``verb + preposition``.
+    """
+    found = []
+    for prep in span:
+        verb = prep.head
+        if prep.dep_ != "prep" or prep.lower_ not in DIRECTED_PREPOSITIONS:
+            continue
+        if verb.pos_ != "VERB" or prep.i < verb.i:  # "At first Lenin and Stalin worked"
+            continue
+        objects = [c for c in prep.children if c.dep_ == "pobj"]
+        targets = [index.get(n.i) for o in objects for n in (o, *o.conjuncts)]
+        targets = [t for t in targets if t is not None]
+        if not targets:
+            continue
+        label = f"{verb_label(verb)} {prep.lower_}"
+        for actor in _subjects(verb, index):
+            found += [(verb, actor, target, label) for target in targets]
+    return found
+
+
+def sentence_actions(span: Span, index: Mapping[int, Mention]) -> list[dict[str, object]]:
+    """Find the actions between two different leaders in one sentence.
+
+    Two patterns: textacy's subject-verb-object triples (passive agents become the actors;
+    ``pattern`` ``svo``) and, for verbs without a leader as direct object, a leader subject
+    with a leader after a directed preposition ("turned to Stalin"; ``pattern`` ``prep``).
+
+    Args:
+        span: The sentence.
+        index: Token index -> leader mention (see :func:`mention_token_index`).
+
+    Returns:
+        One dict per (verb, actor, target) with ``verb_i``, ``actor``, ``target``, their
+        mention ids, ``verb``, ``negated``, ``passive``, ``pattern``, ``start``, ``end`` and
+        ``confidence``, in verb order.
+    """
+    from textacy.extract.triples import subject_verb_object_triples
+
+    found: dict[tuple[int, str, str], dict[str, object]] = {}
+
+    def add(verb: Token, actor: Mention, target: Mention, label: str, **facts: object) -> None:
+        if actor[1] == target[1]:
+            return
+        key = (verb.i, actor[1], target[1])
+        row = {
+            "verb_i": verb.i,
+            "actor": actor[1],
+            "target": target[1],
+            "actor_mention_id": actor[0],
+            "target_mention_id": target[0],
+            "verb": label,
+            "start": verb.idx,
+            "end": verb.idx + len(verb.text),
+            "confidence": min(actor[2], target[2]),
+            **facts,
+        }
+        if key not in found or row["confidence"] > found[key]["confidence"]:
+            found[key] = row
+
+    for triple in subject_verb_object_triples(span):
+        heads = [t for t in triple.verb if t.dep_ not in ("aux", "auxpass", "neg")]
+        if not heads:
+            continue
+        verb = heads[0]
+        subjects = []
+        for token in triple.subject:
+            role, mention = _role(token, verb), _leader_at(token, verb, index)
+            if role is not None and mention is not None and role[0].endswith("subject"):
+                subjects.append((role[0] == "passive_subject", mention))
+        objects = []
+        for token in triple.object:
+            role, mention = _role(token, verb), _leader_at(token, verb, index)
+            if role is not None and mention is not None and role[0] in ("object", "agent"):
+                objects.append((role[0] == "agent", role[1], mention))
+        for passive, subject in subjects:
+            for is_agent, xcomp, obj in objects:
+                if passive != is_agent:
+                    continue  # a passive's object must be its agent; an active's, not
+                negators = [verb, *([xcomp] if xcomp is not None else [])]
+                actor, target = (obj, subject) if passive else (subject, obj)
+                add(
+                    verb,
+                    actor,
+                    target,
+                    verb_label(verb, xcomp),
+                    negated=any(c.dep_ == "neg" for v in negators for c in v.children),
+                    passive=passive,
+                    pattern="svo",
+                )
+    for verb, actor, target, label in _prepositional_actions(span, index):
+        if (verb.i, actor[1], target[1]) not in found:
+            negated = any(c.dep_ == "neg" for c in verb.children)
+            add(verb, actor, target, label, negated=negated, passive=False, pattern="prep")
+    return [found[key] for key in sorted(found)]
+
+
+def action_table(
+    doc: Doc,
+    mentions: pd.DataFrame,
+    sentences: pd.DataFrame,
+    *,
+    chapter: str,
+    char_pages: Sequence[int | float | None] | None = None,
+) -> pd.DataFrame:
+    """Extract who acts on whom: leader-to-leader subject-verb-object actions of a chapter.
+
+    Only sentences holding mentions of at least two different leaders are searched.
+
+    Args:
+        doc: The parsed chapter (its character offsets are clean.txt's).
+        mentions: ``tables.MENTIONS`` rows of the chapter (pronouns included).
+        sentences: ``tables.SENTENCES`` rows of the chapter.
+        chapter: The chapter name.
+        char_pages: The printed page of every clean character (``tables.CHARMAP["page"]``);
+            None takes the sentence's page.
+
+    Returns:
+        ``tables.ACTIONS`` rows sorted by sentence, verb offset, actor and target, numbered
+        from 0 in that order.
+    """
+    if mentions.empty or sentences.empty:
+        logger.warning("chapter %s: no mentions or sentences, so no actions", chapter)
+        return empty_frame(ACTIONS)
+    leaders_per_sentence = mentions.groupby("sentence_id")["leader"].nunique()
+    candidates = sorted(int(s) for s in leaders_per_sentence[leaders_per_sentence >= 2].index)
+    chosen = sentences[sentences["sentence_id"].isin(candidates)]
+    if chosen.empty:
+        logger.info("chapter %s: no sentence names two leaders, so no actions", chapter)
+        return empty_frame(ACTIONS)
+    token_starts = np.fromiter((t.idx for t in doc), dtype=np.int64, count=len(doc))
+    index = mention_token_index(token_starts, mentions[mentions["sentence_id"].isin(candidates)])
+    rows = []
+    for sentence in chosen.sort_values("sentence_id").itertuples(index=False):
+        span = doc.char_span(int(sentence.start), int(sentence.end), alignment_mode="expand")
+        if span is None:
+            continue
+        for action in sentence_actions(span, index):
+            page = sentence.page
+            if char_pages is not None and int(action["start"]) < len(char_pages):
+                page = char_pages[int(action["start"])]
+            action.update(
+                sentence_id=int(sentence.sentence_id),
+                page=None if page is None or page is pd.NA or page != page else int(page),
+                section=sentence.section,
+                sentence=span.text,
+                sentence_start=int(span.start_char),
+            )
+            rows.append(action)
+    if not rows:
+        logger.info("chapter %s: no action between two leaders found", chapter)
+        return empty_frame(ACTIONS)
+    table = pd.DataFrame(rows).sort_values(
+        ["sentence_id", "start", "actor", "target", "verb_i"], kind="mergesort"
+    )
+    table = table.reset_index(drop=True)
+    table["chapter"] = chapter
+    table["action_id"] = np.arange(len(table), dtype=np.int32)
+    table["page"] = pd.array(table["page"], dtype="Int32")
+    table["section"] = table["section"].astype(object).where(table["section"].notna(), None)
+    return table[ACTIONS.columns]

@@ -24,7 +24,7 @@ import math
 import os
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -40,6 +40,8 @@ from leaderlens.cooccurrence import (
     known_pages,
 )
 from leaderlens.tables import (
+    ACTION_PAIRS,
+    ACTIONS,
     CENTRALITY,
     CHAPTERS,
     CHARMAP,
@@ -59,6 +61,7 @@ from leaderlens.tables import (
     SENTIMENT,
     WINDOWS,
     Table,
+    empty_frame,
     read_table,
     to_arrow,
     write_atomic,
@@ -543,6 +546,68 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     )
 
 
+def _verb_summary(labels: pd.Series, *, top: int) -> str:
+    """Format the most frequent verb labels with counts: ``"attack 3; not trust 1"``."""
+    counts = labels.value_counts()
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
+    return "; ".join(f"{label} {n}" for label, n in ordered)
+
+
+def action_pairs(
+    actions: Sequence[pd.DataFrame], *, chapter_order: Sequence[str], top_verbs: int = 5
+) -> pd.DataFrame:
+    """Summarise who acts on whom per directed pair over all chapters.
+
+    Args:
+        actions: Every chapter's ``tables.ACTIONS`` rows.
+        chapter_order: The chapters in reading order (the first action is sought in it).
+        top_verbs: How many of the most frequent verbs to list per pair.
+
+    Returns:
+        ``tables.ACTION_PAIRS`` rows ranked by the number of actions (ties by actor, then
+        target); negated actions are listed as ``not <verb>``.
+
+    Raises:
+        ValueError: If an action's chapter is not in ``chapter_order``.
+    """
+    rows = [frame for frame in actions if len(frame)]
+    if not rows:
+        logger.warning("no action between leaders in any of %d chapter(s)", len(actions))
+        return empty_frame(ACTION_PAIRS)
+    frame = pd.concat(rows, ignore_index=True)
+    position = {chapter: i for i, chapter in enumerate(chapter_order)}
+    unknown = sorted(set(frame["chapter"]) - set(position))
+    if unknown:
+        raise ValueError(
+            f"actions of chapters {unknown} not in the chapter order; rerun the corpus"
+        )
+    frame["_order"] = frame["chapter"].map(position)
+    frame = frame.sort_values(["_order", "sentence_id", "start", "action_id"], kind="mergesort")
+    frame["_label"] = np.where(frame["negated"].astype(bool), "not " + frame["verb"], frame["verb"])
+    records = []
+    for (actor, target), group in frame.groupby(["actor", "target"], sort=True):
+        chapters = list(dict.fromkeys(group["chapter"]))
+        first = group.iloc[0]
+        records.append(
+            {
+                "actor": actor,
+                "target": target,
+                "n": len(group),
+                "n_negated": int(group["negated"].astype(bool).sum()),
+                "verbs": _verb_summary(group["_label"], top=top_verbs),
+                "n_chapters": len(chapters),
+                "chapters": "; ".join(chapters),
+                "first_chapter": first["chapter"],
+                "first_page": _optional_int(first["page"]),
+            }
+        )
+    table = pd.DataFrame(records)
+    table = table.sort_values(["n", "actor", "target"], ascending=[False, True, True])
+    table["rank"] = np.arange(1, len(table) + 1, dtype=np.int32)
+    table["first_page"] = pd.array(table["first_page"].tolist(), dtype="Int32")
+    return table[ACTION_PAIRS.columns].reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class ChapterTables:
     """The tables of one processed chapter that the corpus stage reads."""
@@ -560,6 +625,7 @@ class ChapterTables:
     charmap: pd.DataFrame
     edits: pd.DataFrame
     quality: pd.DataFrame
+    actions: pd.DataFrame = field(default_factory=lambda: empty_frame(ACTIONS))
 
 
 CHAPTER_TABLES: dict[str, Table] = {
@@ -574,6 +640,7 @@ CHAPTER_TABLES: dict[str, Table] = {
     "charmap": CHARMAP,
     "edits": EDITS,
     "quality": QUALITY,
+    "actions": ACTIONS,
 }
 """The per-chapter Parquet tables of :class:`ChapterTables`, by field name."""
 
@@ -609,6 +676,8 @@ class Corpus:
     quality: pd.DataFrame
     edits: pd.DataFrame
     network: nx.Graph
+    actions: pd.DataFrame = field(default_factory=lambda: empty_frame(ACTIONS))
+    action_pairs: pd.DataFrame = field(default_factory=lambda: empty_frame(ACTION_PAIRS))
 
 
 CORPUS_TABLES: dict[str, Table] = {
@@ -623,6 +692,8 @@ CORPUS_TABLES: dict[str, Table] = {
     "chapters": CHAPTERS,
     "quality": QUALITY,
     "edits": CORPUS_EDITS,
+    "actions": ACTIONS,
+    "action_pairs": ACTION_PAIRS,
 }
 """The corpus tables of :class:`Corpus`, by field name (each written as Parquet and CSV)."""
 
@@ -721,6 +792,10 @@ def build_corpus(
         quality=combine([c.quality for c in chapters], QUALITY),
         edits=combine([c.edits.assign(chapter=c.chapter) for c in chapters], CORPUS_EDITS),
         network=graph,
+        actions=combine([c.actions for c in chapters], ACTIONS),
+        action_pairs=action_pairs(
+            [c.actions for c in chapters], chapter_order=[c.chapter for c in chapters]
+        ),
     )
 
 

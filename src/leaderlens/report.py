@@ -714,6 +714,8 @@ OPTIONAL_TABLES: dict[str, tables.Table] = {
     "cooccurrence_sections": tables.COOCCURRENCE_SECTIONS,
     "scope_correlation": tables.SCOPE_CORRELATION,
     "collocates": tables.COLLOCATES,
+    "actions": tables.ACTIONS,
+    "action_pairs": tables.ACTION_PAIRS,
 }
 """Corpus tables of later stages: absent from ``Corpus.frames`` when missing or outdated,
 and the report says the section is not available."""
@@ -2351,6 +2353,103 @@ def pair_sections_figure(
     ax.legend(fontsize=7, frameon=False, loc="best")
     ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
     return fig
+
+
+def action_pairs_table(corpus: Corpus, *, top: int = 10) -> pd.DataFrame:
+    """The directed pairs with the most actions (who acts on whom), with verbs and pages.
+
+    Args:
+        corpus: The corpus (needs ``action_pairs``).
+        top: Number of pairs.
+
+    Returns:
+        A display frame (Actor, Target, Actions, Verbs, First seen); empty without the table
+        or without actions.
+    """
+    if not corpus.has("action_pairs") or corpus["action_pairs"].empty:
+        return pd.DataFrame()
+    rows = corpus["action_pairs"].sort_values("rank").head(top)
+    names = corpus.display_names()
+    many = corpus["chapters"]["chapter"].nunique() > 1
+
+    def actions(row: Any) -> str:
+        negated = f" ({int(row.n_negated)} negated)" if int(row.n_negated) else ""
+        return f"{int(row.n)}{negated}"
+
+    def first(row: Any) -> str:
+        page = "p. ?" if _is_missing(row.first_page) else f"p. {int(row.first_page)}"
+        return f"{md_escape(row.first_chapter)}, {page}" if many else page
+
+    return pd.DataFrame(
+        {
+            "Actor": [md_escape(names.get(r.actor, r.actor)) for r in rows.itertuples()],
+            "Target": [md_escape(names.get(r.target, r.target)) for r in rows.itertuples()],
+            "Actions": [actions(r) for r in rows.itertuples()],
+            "Verbs (count)": [md_escape(r.verbs) for r in rows.itertuples()],
+            "First seen": [first(r) for r in rows.itertuples()],
+        }
+    ).reset_index(drop=True)
+
+
+def action_examples_table(corpus: Corpus, *, n: int = 5) -> pd.DataFrame:
+    """Example sentences of the most frequent directed pairs, verb in bold, with pages.
+
+    One example per pair in rank order (the pair's most confident action, then the first
+    in the text), so the historian can check the extraction against the book.
+
+    Args:
+        corpus: The corpus (needs ``actions`` and ``action_pairs``).
+        n: Number of examples.
+
+    Returns:
+        A display frame (Who → whom, Passage, Page); empty without actions.
+    """
+    if not (corpus.has("actions") and corpus.has("action_pairs")) or corpus["actions"].empty:
+        return pd.DataFrame()
+    actions = corpus["actions"]
+    pairs = corpus["action_pairs"].sort_values("rank").head(n)
+    names = corpus.display_names()
+    many = corpus["chapters"]["chapter"].nunique() > 1
+    rows = []
+    for pair in pairs.itertuples():
+        chosen = actions[(actions["actor"] == pair.actor) & (actions["target"] == pair.target)]
+        if chosen.empty:
+            continue
+        best = chosen.sort_values(
+            ["confidence", "chapter", "sentence_id", "start"],
+            ascending=[False, True, True, True],
+            kind="mergesort",
+        ).iloc[0]
+        offset = int(best["start"]) - int(best["sentence_start"])
+        verb = ("not " if bool(best["negated"]) else "") + str(best["verb"])
+        page = "p. ?" if _is_missing(best["page"]) else f"p. {int(best['page'])}"
+        actor, target = names.get(pair.actor, pair.actor), names.get(pair.target, pair.target)
+        rows.append(
+            {
+                "Who → whom": f"{md_escape(actor)} → {md_escape(target)} ({md_escape(verb)})",
+                "Passage": _highlight(
+                    str(best["sentence"]), offset, offset + int(best["end"] - best["start"])
+                ),
+                "Page": f"{md_escape(best['chapter'])}, {page}" if many else page,
+            }
+        )
+    return pd.DataFrame(rows, columns=["Who → whom", "Passage", "Page"])
+
+
+def accuracy_value(figures: Sequence[Mapping[str, Any]], component: str) -> str | None:
+    """Return the measured value of one component of ``reports/accuracy.yaml``.
+
+    Args:
+        figures: From :func:`load_accuracy`.
+        component: The component's name as written in the file.
+
+    Returns:
+        Its ``value`` as text, or None when the file does not list it.
+    """
+    for figure in figures:
+        if figure.get("component") == component:
+            return str(figure.get("value"))
+    return None
 
 
 def scope_table(corpus: Corpus) -> pd.DataFrame:

@@ -495,6 +495,64 @@ EVIDENCE = Table(
 """Per leader, the most ``negative`` and most ``positive`` passages (rank 1 = strongest):
 the sentence text, the mention's offsets within it, its score, page, section and voice."""
 
+ACTIONS = Table(
+    "actions",
+    pa.schema(
+        [
+            CHAPTER,
+            pa.field("action_id", pa.int32(), nullable=False),
+            pa.field("sentence_id", pa.int32(), nullable=False),
+            pa.field("actor", pa.string(), nullable=False),
+            pa.field("target", pa.string(), nullable=False),
+            pa.field("verb", pa.string(), nullable=False),
+            pa.field("negated", pa.bool_(), nullable=False),
+            pa.field("passive", pa.bool_(), nullable=False),
+            pa.field("pattern", pa.string(), nullable=False),
+            pa.field("start", pa.int32(), nullable=False),
+            pa.field("end", pa.int32(), nullable=False),
+            pa.field("page", pa.int32()),
+            pa.field("confidence", pa.float64(), nullable=False),
+            pa.field("actor_mention_id", pa.int32(), nullable=False),
+            pa.field("target_mention_id", pa.int32(), nullable=False),
+            pa.field("section", pa.string()),
+            pa.field("sentence", pa.string(), nullable=False),
+            pa.field("sentence_start", pa.int32(), nullable=False),
+        ]
+    ),
+    ("chapter", "action_id"),
+)
+"""Who acts on whom: one row per (sentence, verb, actor, target) where a subject-verb-object
+triple (textacy) has a mention of one leader as subject and of another as object; passives
+swapped (the agent acts). ``verb``: lemma with particle (``hand over``), ``decide to remove``
+through an open clausal complement; ``negated``: the verb has a ``neg`` child; ``start/end``:
+the verb in clean.txt; ``pattern``: ``svo`` (a textacy triple) or ``prep`` (a leader
+subject, an intransitive verb and a leader after "to", "at", "against", ... : ``turn to``);
+``page`` of the verb; ``confidence``: the lower of the two mentions'
+(below 1 for pronouns); the sentence text and its clean-text start, for checking."""
+
+ACTION_PAIRS = Table(
+    "action_pairs",
+    pa.schema(
+        [
+            pa.field("actor", pa.string(), nullable=False),
+            pa.field("target", pa.string(), nullable=False),
+            pa.field("n", pa.int64(), nullable=False),
+            pa.field("n_negated", pa.int64(), nullable=False),
+            pa.field("verbs", pa.string(), nullable=False),
+            pa.field("n_chapters", pa.int64(), nullable=False),
+            pa.field("chapters", pa.string(), nullable=False),
+            pa.field("first_chapter", pa.string(), nullable=False),
+            pa.field("first_page", pa.int32()),
+            pa.field("rank", pa.int32(), nullable=False),
+        ]
+    ),
+    ("rank",),
+)
+"""Per directed pair (actor -> target) over all chapters: actions, negated ones, the most
+frequent verbs with counts (``"attack 3; criticise 2"``, at most five, negated verbs as
+``not attack``), chapters (``"; "`` in chapter order), where the first action is; ``rank``
+1 = most actions (ties by actor, then target)."""
+
 
 def empty_frame(table: Table) -> pd.DataFrame:
     """Return an empty DataFrame with the table's columns and dtypes.

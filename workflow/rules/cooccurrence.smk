@@ -10,6 +10,7 @@ rule cooccurrence:
         cooccurrence="data/processed/{chapter}/cooccurrence.parquet",
         sections="data/processed/{chapter}/cooccurrence_sections.parquet",
         windows="data/processed/{chapter}/windows.parquet",
+        actions="data/processed/{chapter}/actions.parquet",
     log:
         "logs/cooccurrence/{chapter}.log",
     benchmark:

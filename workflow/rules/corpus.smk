@@ -13,6 +13,7 @@ rule corpus:
         edits=chapter_tables("edits.parquet"),
         quality=chapter_tables("quality.parquet"),
         meta=chapter_tables("meta.json"),
+        actions=chapter_tables("actions.parquet"),
         roster=config["roster"],
     output:
         mentions="data/processed/corpus/mentions.parquet",
@@ -26,6 +27,8 @@ rule corpus:
         chapters="data/processed/corpus/chapters.parquet",
         quality="data/processed/corpus/quality.parquet",
         edits="data/processed/corpus/edits.parquet",
+        actions="data/processed/corpus/actions.parquet",
+        action_pairs="data/processed/corpus/action_pairs.parquet",
         csv=multiext(
             "data/processed/corpus/",
             "mentions.csv",
@@ -39,6 +42,8 @@ rule corpus:
             "chapters.csv",
             "quality.csv",
             "edits.csv",
+            "actions.csv",
+            "action_pairs.csv",
         ),
         graphml="data/processed/corpus/network.graphml",
         network_csv=multiext("data/processed/corpus/network_", "nodes.csv", "edges.csv"),
