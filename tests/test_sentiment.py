@@ -203,7 +203,7 @@ def test_score_mentions_fills_the_contract(nlp: Language) -> None:
     assert list(result.columns) == tables.SENTIMENT.columns
     assert result["mention_id"].tolist() == [0, 1]
     assert result["label"].tolist() == [-1, 0]
-    assert set(result["method"]) == {"targeted-vader+domain/v2"}
+    assert set(result["method"]) == {"targeted-rules2-vader+domain/v2"}
     tables.to_arrow(result, tables.SENTIMENT)  # casts to the schema without error
 
 
@@ -343,3 +343,70 @@ def test_negating_predicate_flips_its_complement(nlp: Language) -> None:
     unable, unable_label, *_ = score(nlp, "Rykov was unable to win the vote.", "Rykov")
     assert able > 0 > unable
     assert unable_label == -1
+
+
+def test_victor_and_loser_of_a_defeat_get_opposite_tones(nlp: Language) -> None:
+    for text in ("Rykov defeated Tomsky at the congress.", "Tomsky was defeated by Rykov."):
+        rykov, rykov_label, *_ = score(nlp, text, "Rykov")
+        tomsky, tomsky_label, *_ = score(nlp, text, "Tomsky")
+        assert (rykov_label, tomsky_label) == (1, -1)
+        assert rykov > 0 > tomsky
+
+
+def test_subject_of_a_negative_act_gets_its_tone(nlp: Language) -> None:
+    text = "Rykov betrayed Tomsky."
+    actor, actor_label, *_ = score(nlp, text, "Rykov")
+    victim, victim_label, *_ = score(nlp, text, "Tomsky")
+    assert (actor_label, victim_label) == (-1, -1)
+    blamer, *_ = score(nlp, "Rykov criticised Tomsky.", "Rykov")
+    assert blamer > actor  # a judgement verb stays discounted for its subject
+
+
+def test_grounds_of_an_accusation_count_against_the_accused(nlp: Language) -> None:
+    text = "Bukharin accused Rykov of a generous deal with the peasants."
+    accused, accused_label, *_ = score(nlp, text, "Rykov")
+    accuser, *_ = score(nlp, text, "Bukharin")
+    assert accused_label == -1
+    assert accused < accuser < 0  # the accuser's claim counts for him as speech does
+    praised, praised_label, *_ = score(nlp, "Bukharin praised Rykov for his courage.", "Rykov")
+    assert praised_label == 1 and praised > 0
+
+
+def test_negating_quantities(nlp: Language) -> None:
+    few, few_label, *_ = score(nlp, "Few admired Rykov.", "Rykov")
+    little, *_ = score(nlp, "Rykov showed little courage.", "Rykov")
+    a_little, *_ = score(nlp, "Rykov showed a little courage.", "Rykov")
+    existential, existential_label, *_ = score(
+        nlp, "There is little in the writings of Rykov that matches this brilliance.", "Rykov"
+    )
+    assert few_label == -1 and few < 0
+    assert little < 0 < a_little
+    assert existential_label == -1 and existential < 0
+
+
+def test_not_only_adds_rather_than_negates(nlp: Language) -> None:
+    value, label, *_ = score(nlp, "Rykov was not only loyal but also brave.", "Rykov")
+    assert label == 1 and value > 0
+
+
+def test_negation_reaches_into_the_target_clause(nlp: Language) -> None:
+    value, label, *_ = score(nlp, "Nobody thought that Rykov was honest.", "Rykov")
+    assert label == -1 and value < 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Top Party official Rykov arrived in Moscow.",
+        "Rykov as well as Tomsky arrived.",
+        "Rykov was a kind of bookkeeper.",
+    ],
+)
+def test_titles_and_fixed_phrases_carry_no_tone(nlp: Language, text: str) -> None:
+    value, label, *_ = score(nlp, text, "Rykov")
+    assert (value, label) == (0.0, 0)
+
+
+def test_an_adjective_on_the_name_itself_still_counts(nlp: Language) -> None:
+    value, label, *_ = score(nlp, "The ruthless Rykov arrived.", "Rykov")
+    assert label == -1 and value < 0
