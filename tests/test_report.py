@@ -890,8 +890,11 @@ def test_leader_colours_follow_mention_rank(corpus: report.Corpus) -> None:
 def test_evidence_table_bolds_leader_and_cites_page(corpus: report.Corpus) -> None:
     table = report.evidence_table(corpus, polarity="negative", top=2)
     assert list(table["Leader"]) == [ROSTER[leader] for leader in corpus.top_leaders(2)]
-    assert table["Passage"].iloc[0] == "Then **Lenin** spoke \\<at\\> length\\_of it."
-    assert table["Page"].iloc[0] == "ch01-first, p. 12"
+    # several chapters: the chapter follows the passage, the page column stays narrow
+    assert (
+        table["Passage"].iloc[0] == "Then **Lenin** spoke \\<at\\> length\\_of it. *(ch01-first)*"
+    )
+    assert table["Page"].iloc[0] == "p. 12"
     assert table["Tone"].iloc[0] == "−0.70"
 
 
@@ -1087,7 +1090,8 @@ def test_action_tables_show_pairs_verbs_pages_and_examples(corpus: report.Corpus
     # the most confident action of the pair, with the verb in bold and its page
     assert "Lenin sharply **rebuked** Stalin" in examples["Passage"].iloc[0]
     assert examples["Who → whom"].iloc[0] == "Lenin → Stalin (rebuke)"
-    assert examples["Page"].iloc[0] == "ch01-first, p. 12"
+    assert examples["Passage"].iloc[0].endswith(" *(ch01-first)*")
+    assert examples["Page"].iloc[0] == "p. 12"
     assert report.action_examples_table(corpus, n=1).shape[0] == 1
 
 
@@ -1102,3 +1106,24 @@ def test_accuracy_value_finds_a_component() -> None:
     figures = [{"component": "A", "value": "0.8 (8 of 10)"}, {"component": "B", "value": 1}]
     assert report.accuracy_value(figures, "A") == "0.8 (8 of 10)"
     assert report.accuracy_value(figures, "C") is None
+
+
+def test_edits_sample_gives_every_kind_a_turn_spread_over_chapters(tmp_path: Path) -> None:
+    # 40 footnote markers (20 per chapter), 2 OCR fixes, 1 heading: 5 rows must show all three
+    # kinds, and the footnote picks come from both chapters, not the first 20 edits
+    rows = [("ch01", i * 10, "footnote") for i in range(20)]
+    rows += [("ch02", i * 10, "footnote") for i in range(20)]
+    rows += [("ch01", 5, "ocr_fix"), ("ch02", 7, "ocr_fix"), ("ch02", 3, "heading")]
+    edits = pd.DataFrame(rows, columns=["chapter", "raw_start", "kind"])
+    edits["raw_text"], edits["replacement"] = "x", ""
+    corpus = report.Corpus(frames={"edits": edits}, graph=None, run={}, data_dir=tmp_path)
+    sample = report.edits_sample(corpus, n=5)
+    kinds = sample["Kind"].tolist()
+    labels = report.EDIT_KIND_LABELS
+    assert kinds.count(labels["footnote"]) == 2
+    assert kinds.count(labels["ocr_fix"]) == 2 and kinds.count(labels["heading"]) == 1
+    footnotes = sample[sample["Kind"] == labels["footnote"]]
+    assert set(footnotes["Chapter"]) == {"ch01", "ch02"}
+    assert sample["Chapter"].is_monotonic_increasing  # shown in text order
+    assert report.edits_sample(corpus, n=5).equals(sample)
+    assert len(report.edits_sample(corpus, n=100)) == len(edits)

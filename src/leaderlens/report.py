@@ -1891,7 +1891,10 @@ def edit_kinds_table(corpus: Corpus) -> pd.DataFrame:
 
 
 def edits_sample(corpus: Corpus, *, n: int = 12) -> pd.DataFrame:
-    """A deterministic sample of edits: evenly spaced through the edits of every chapter.
+    """A deterministic sample of edits: every kind in turn, each evenly spaced through the text.
+
+    Kinds take turns, the most frequent first, so a rare kind (an OCR fix) shows beside the
+    hundreds of footnote markers; within a kind the picks are spread over all chapters.
 
     Args:
         corpus: The corpus (needs the per-chapter edits tables).
@@ -1906,8 +1909,19 @@ def edits_sample(corpus: Corpus, *, n: int = 12) -> pd.DataFrame:
     edits = edits[edits["kind"] != "whitespace"].sort_values(["chapter", "raw_start", "kind"])
     if edits.empty:
         return pd.DataFrame()
-    step = max(1, len(edits) // n)
-    rows = edits.iloc[::step].head(n)
+    by_kind = {kind: group for kind, group in edits.groupby("kind", sort=True)}
+    kinds = sorted(by_kind, key=lambda kind: (-len(by_kind[kind]), kind))
+    quota = dict.fromkeys(kinds, 0)
+    while sum(quota.values()) < n and any(quota[k] < len(by_kind[k]) for k in kinds):
+        for kind in kinds:
+            if sum(quota.values()) < n and quota[kind] < len(by_kind[kind]):
+                quota[kind] += 1
+    picks = [  # the middles of q equal stretches of the kind's m edits
+        by_kind[kind].iloc[[(2 * i + 1) * len(by_kind[kind]) // (2 * q) for i in range(q)]]
+        for kind, q in quota.items()
+        if q
+    ]
+    rows = pd.concat(picks).sort_values(["chapter", "raw_start", "kind"])
     return pd.DataFrame(
         {
             "Chapter": rows["chapter"].map(md_escape),
@@ -2181,6 +2195,20 @@ def _highlight(sentence: str, start: int, end: int, *, width: int = 260) -> str:
     return "".join(spaced)
 
 
+def _page_cell(page: Any) -> str:
+    """Cite a printed page ("p. 273"; "p. ?" when unknown)."""
+    return "p. ?" if _is_missing(page) else f"p. {int(page)}"
+
+
+def _chapter_note(chapter: str, *, many: bool) -> str:
+    """Name a passage's chapter after it when the corpus has several (empty otherwise).
+
+    The chapter goes under the passage, not into the narrow page column, where a long file
+    name would break into one syllable per line.
+    """
+    return f" *({md_escape(chapter)})*" if many else ""
+
+
 def evidence_table(
     corpus: Corpus, *, polarity: Literal["negative", "positive"], top: int = 6, per: int = 1
 ) -> pd.DataFrame:
@@ -2212,10 +2240,6 @@ def evidence_table(
     names = corpus.display_names()
     many = corpus["chapters"]["chapter"].nunique() > 1
 
-    def where(row: Any) -> str:
-        page = "p. ?" if _is_missing(row.page) else f"p. {int(row.page)}"
-        return f"{md_escape(row.chapter)}, {page}" if many else page
-
     def voice(row: Any) -> str:
         if row.voice == "quotation":
             speaker = "" if _is_missing(row.speaker) else names.get(row.speaker, row.speaker)
@@ -2227,10 +2251,11 @@ def evidence_table(
             "Leader": [md_escape(names.get(r.leader, r.leader)) for r in rows.itertuples()],
             "Passage": [
                 _highlight(str(r.sentence), int(r.target_start), int(r.target_end))
+                + _chapter_note(r.chapter, many=many)
                 for r in rows.itertuples()
             ],
             "Tone": [fmt_number(r.score, signed=True) for r in rows.itertuples()],
-            "Page": [where(r) for r in rows.itertuples()],
+            "Page": [_page_cell(r.page) for r in rows.itertuples()],
             "Voice": [voice(r) for r in rows.itertuples()],
         }
     ).reset_index(drop=True)
@@ -2422,15 +2447,15 @@ def action_examples_table(corpus: Corpus, *, n: int = 5) -> pd.DataFrame:
         ).iloc[0]
         offset = int(best["start"]) - int(best["sentence_start"])
         verb = ("not " if bool(best["negated"]) else "") + str(best["verb"])
-        page = "p. ?" if _is_missing(best["page"]) else f"p. {int(best['page'])}"
         actor, target = names.get(pair.actor, pair.actor), names.get(pair.target, pair.target)
         rows.append(
             {
                 "Who → whom": f"{md_escape(actor)} → {md_escape(target)} ({md_escape(verb)})",
                 "Passage": _highlight(
                     str(best["sentence"]), offset, offset + int(best["end"] - best["start"])
-                ),
-                "Page": f"{md_escape(best['chapter'])}, {page}" if many else page,
+                )
+                + _chapter_note(best["chapter"], many=many),
+                "Page": _page_cell(best["page"]),
             }
         )
     return pd.DataFrame(rows, columns=["Who → whom", "Passage", "Page"])
