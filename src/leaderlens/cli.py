@@ -70,7 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("output", type=Path, metavar="OUT.tsv")
     score.add_argument("--model", default=DEFAULT_MODEL, help="spaCy pipeline package")
     score.add_argument(
-        "--method", default="targeted", choices=["targeted", "sentence"], help="scoring method"
+        "--method",
+        default="targeted",
+        choices=["targeted", "sentence", "model"],
+        help="scoring method (model: the MiniLM encoder, see leaderlens.encoder)",
     )
     return parser
 
@@ -96,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = score_targets_file(args.input, args.output, model=args.model, method=args.method)
         print(f"leaderlens: scored {rows} rows -> {args.output}", file=sys.stderr)
         return 0
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, ImportError) as error:
         print(f"leaderlens: {error}", file=sys.stderr)
         return 1
 

