@@ -1127,3 +1127,20 @@ def test_edits_sample_gives_every_kind_a_turn_spread_over_chapters(tmp_path: Pat
     assert sample["Chapter"].is_monotonic_increasing  # shown in text order
     assert report.edits_sample(corpus, n=5).equals(sample)
     assert len(report.edits_sample(corpus, n=100)) == len(edits)
+
+
+def test_tone_method_note_describes_the_method_the_run_used(tmp_path: Path) -> None:
+    def corpus_with(*labels: str) -> report.Corpus:
+        sentiment = pd.DataFrame({"method": list(labels)})
+        return report.Corpus(frames={"sentiment": sentiment}, graph=None, run={}, data_dir=tmp_path)
+
+    targeted = report.tone_method_note(corpus_with("targeted-rules2-vader+domain/v2"))
+    assert targeted.startswith("- **Tone.** A lexicon method")
+    assert "`targeted-rules2-vader+domain/v2`" in targeted and "encoder" not in targeted
+    model = report.tone_method_note(corpus_with("model-minilm-masked-window6/v1"))
+    assert "sentence encoder" in model and "learnt from modern news" in model
+    assert "Lexicons were built" not in model
+    mixed = report.tone_method_note(corpus_with("sentence-vader+domain/v2", "model-x/v1"))
+    assert "whole sentence" in mixed and "encoder" in mixed
+    empty = report.Corpus(frames={}, graph=None, run={}, data_dir=tmp_path)
+    assert report.tone_method_note(empty).startswith("- **Tone.** A lexicon method")

@@ -1612,6 +1612,68 @@ def pronouns_counted(corpus: Corpus) -> bool | None:
     return None if value is None else bool(value)
 
 
+TONE_METHOD_TEXT = {
+    "targeted": (
+        "A lexicon method (VADER with a documented domain lexicon, read through the parse) "
+        "scores what the clause around each mention says about the leader"
+    ),
+    "sentence": (
+        "VADER with a documented domain lexicon scores the whole sentence holding each mention "
+        "(a baseline: it cannot tell the leader from the others in the sentence)"
+    ),
+    "model": (
+        "A frozen sentence encoder (all-MiniLM-L6-v2, with the leader's name masked) and a "
+        "logistic regression trained on political news (NewsMTSC) score what the sentence "
+        "says about the leader"
+    ),
+}
+"""How each sentiment method (the prefix of the ``method`` label) reads a mention."""
+TONE_METHOD_LIMITS = {
+    "lexicon": (
+        "Lexicons were built for modern English: irony, long-range negation, understatement "
+        'and period vocabulary ("liquidation", "deviation") are handled poorly, and the prose '
+        "near a leader may report what others said or did."
+    ),
+    "model": (
+        "The model learnt from modern news, not from history books; it misses some contrasts "
+        '("X was loyal, but Y ...") and can give both sides of a criticism the same tone.'
+    ),
+}
+
+
+def tone_method_note(corpus: Corpus) -> str:
+    """The methods-section bullet on tone, for the method this run used.
+
+    Args:
+        corpus: The corpus (its ``sentiment`` table's ``method`` labels).
+
+    Returns:
+        A Markdown list item ("- **Tone.** ...").
+    """
+    labels = (
+        sorted(set(corpus["sentiment"]["method"]))
+        if corpus.has("sentiment") and not corpus["sentiment"].empty
+        else []
+    )
+    kinds = [kind for kind in TONE_METHOD_TEXT if any(x.startswith(kind) for x in labels)]
+    if not kinds:
+        kinds = ["targeted"]  # nothing scored: describe the default
+    reads = "; ".join(TONE_METHOD_TEXT[kind] for kind in kinds)
+    limits = " ".join(
+        dict.fromkeys(
+            TONE_METHOD_LIMITS["model" if kind == "model" else "lexicon"] for kind in kinds
+        )
+    )
+    used = f" (`{'`, `'.join(md_escape(x) for x in labels)}`)" if labels else ""
+    return (
+        f"- **Tone.** {reads}{used}, between −1 and +1, and labels it negative, neutral or "
+        f"positive. {limits} It measures the tone of the *text around* a leader, not the "
+        "historian's opinion of the person. The interval is a bootstrap over mentions, which "
+        "treats mentions as independent; mentions in one paragraph are not, so the intervals "
+        "are somewhat too narrow, and intervals for leaders with few mentions are very wide."
+    )
+
+
 def pronoun_note(corpus: Corpus) -> str:
     """One sentence saying whether the counts and tone below include pronoun mentions.
 
