@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import spacy
+from bench_sentiment import DATASETS, load
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedGroupKFold
@@ -47,12 +48,6 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from leaderlens import encoder as minilm
 from leaderlens import sentiment
 
-DEV = Path("/work/shared/dev")
-DATASETS = {
-    "chapter": DEV / "sentiment_dev.tsv",
-    "news_rw": DEV / "newsmtsc" / "dev_rw.tsv",
-    "news_mt": DEV / "newsmtsc" / "dev_mt.tsv",
-}
 WINDOW = 6
 """Word pieces on each side of the target averaged into the ``window`` block."""
 C_GRID = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03)
@@ -71,14 +66,6 @@ FEATURE_SETS = {
     "MASKED target+window+rule": ("masked/target_mean", "masked/window", "rule"),
 }
 """Candidate feature sets; the choice among them is made on the NewsMTSC CV columns only."""
-
-
-def load(path: Path) -> pd.DataFrame:
-    """Read a dev file with a ``polarity`` column (-1/0/1)."""
-    frame = pd.read_csv(path, sep="\t", keep_default_na=False)
-    if "polarity" not in frame.columns:
-        frame = frame.rename(columns={"label": "polarity"})
-    return frame.astype({"target_start": int, "target_end": int, "polarity": int})
 
 
 def encoder_blocks(

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from bench_sentiment import DATASETS, load
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedGroupKFold
@@ -37,25 +38,11 @@ from sklearn.preprocessing import StandardScaler
 
 from leaderlens import encoder
 
-DEV = Path("/work/shared/dev")
-DATASETS = {
-    "chapter": DEV / "sentiment_dev.tsv",
-    "news_rw": DEV / "newsmtsc" / "dev_rw.tsv",
-    "news_mt": DEV / "newsmtsc" / "dev_mt.tsv",
-}
 TRAIN_ON = ("news_rw", "news_mt")
 C_GRID = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03)
 REPEATS = 3
 VERSION = "minilm-masked-window6/v1"
 OUT = Path(__file__).resolve().parents[1] / "src" / "leaderlens" / "resources" / "tone_model.json"
-
-
-def load(path: Path) -> pd.DataFrame:
-    """Read a dev file with a ``polarity`` column (-1/0/1)."""
-    frame = pd.read_csv(path, sep="\t", keep_default_na=False)
-    if "polarity" not in frame.columns:
-        frame = frame.rename(columns={"label": "polarity"})
-    return frame.astype({"target_start": int, "target_end": int, "polarity": int})
 
 
 def model(c: float) -> Pipeline:
