@@ -598,11 +598,11 @@ Mention = tuple[int, str, float]
 """A leader mention as the action finder sees it: ``(mention_id, leader, confidence)``."""
 
 
-def mention_token_index(token_starts: np.ndarray, mentions: pd.DataFrame) -> dict[int, Mention]:
+def mention_token_index(doc: Doc, mentions: pd.DataFrame) -> dict[int, Mention]:
     """Map each token index covered by a leader mention to that mention.
 
     Args:
-        token_starts: Character offset of every token of the Doc, in order.
+        doc: The parsed chapter.
         mentions: ``tables.MENTIONS`` rows of the same text (offsets index it).
 
     Returns:
@@ -612,10 +612,9 @@ def mention_token_index(token_starts: np.ndarray, mentions: pd.DataFrame) -> dic
     index: dict[int, Mention] = {}
     ordered = mentions.sort_values(["confidence", "mention_id"], ascending=[True, False])
     for row in ordered.itertuples(index=False):
-        first = int(np.searchsorted(token_starts, int(row.start), side="right")) - 1
-        stop = int(np.searchsorted(token_starts, int(row.end), side="left"))
-        for i in range(max(first, 0), stop):
-            index[i] = (int(row.mention_id), str(row.leader), float(row.confidence))
+        span = doc.char_span(int(row.start), int(row.end), alignment_mode="expand")
+        for token in span if span is not None else ():
+            index[token.i] = (int(row.mention_id), str(row.leader), float(row.confidence))
     return index
 
 
@@ -872,8 +871,7 @@ def action_table(
     if chosen.empty:
         logger.info("chapter %s: no sentence names two leaders, so no actions", chapter)
         return empty_frame(ACTIONS)
-    token_starts = np.fromiter((t.idx for t in doc), dtype=np.int64, count=len(doc))
-    index = mention_token_index(token_starts, mentions[mentions["sentence_id"].isin(candidates)])
+    index = mention_token_index(doc, mentions[mentions["sentence_id"].isin(candidates)])
     rows = []
     for sentence in chosen.sort_values("sentence_id").itertuples(index=False):
         span = doc.char_span(int(sentence.start), int(sentence.end), alignment_mode="expand")

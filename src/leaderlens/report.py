@@ -2539,6 +2539,12 @@ def accuracy_value(figures: Sequence[Mapping[str, Any]], component: str) -> str 
     return None
 
 
+def _pooled(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows pooled over all chapters, or every row when the table has none."""
+    pooled = table[table["chapter"] == POOLED]
+    return pooled if not pooled.empty else table
+
+
 def scope_table(corpus: Corpus) -> pd.DataFrame:
     """How much the pair ranking depends on the unit: Spearman between scopes (pooled rows).
 
@@ -2550,11 +2556,7 @@ def scope_table(corpus: Corpus) -> pd.DataFrame:
     """
     if not corpus.has("scope_correlation"):
         return pd.DataFrame()
-    table = corpus["scope_correlation"]
-    rows = table[table["chapter"] == POOLED]
-    if rows.empty:
-        rows = table
-    rows = rows.sort_values(["measure", "scope_a", "scope_b"])
+    rows = _pooled(corpus["scope_correlation"]).sort_values(["measure", "scope_a", "scope_b"])
     return pd.DataFrame(
         {
             "Measure": rows["measure"].map(md_escape),
@@ -2581,9 +2583,7 @@ def collocates_table(corpus: Corpus, *, top: int = 8, per: int = 8) -> pd.DataFr
     """
     if not corpus.has("collocates"):
         return pd.DataFrame()
-    table = corpus["collocates"]
-    pooled = table[table["chapter"] == POOLED]
-    table = pooled if not pooled.empty else table
+    table = _pooled(corpus["collocates"])
     names = corpus.display_names()
     rows = []
     for leader in corpus.top_leaders(top):
