@@ -1,0 +1,53 @@
+"""The project's own tone annotations (training data of the ``model`` method) are well formed.
+
+They must never contain a sentence of the chapter dev items, which stay a held-out test;
+that check runs where the dev data are (``../shared/dev`` beside the repository).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+FOLDER = Path(__file__).resolve().parents[1] / "benchmarks" / "tone_annotations"
+DEV_ITEMS = Path(__file__).resolve().parents[2] / "shared" / "dev" / "sentiment_dev.tsv"
+
+
+def read(name: str) -> pd.DataFrame:
+    """One annotation file, every field as text."""
+    return pd.read_csv(FOLDER / name, sep="\t", dtype=str, keep_default_na=False)
+
+
+def letters(text: str) -> str:
+    """Lower-case letters only: the same sentence through other cleaning compares equal."""
+    return re.sub(r"[^a-z]", "", text.lower())
+
+
+def test_every_row_names_its_target_and_has_a_label() -> None:
+    rows = read("seed_targets.tsv")
+    assert rows["id"].is_unique
+    assert set(rows["label"]) == {"-1", "0", "1"}
+    for sentence, start, end, target in zip(
+        rows["sentence"], rows["target_start"], rows["target_end"], rows["target"], strict=True
+    ):
+        assert sentence[int(start) : int(end)] == target
+    polar = rows[rows["label"] != "0"]
+    assert (polar["reason"].str.len() > 0).all()  # every polar label says what carries it
+
+
+def test_second_annotation_covers_rows_of_the_first() -> None:
+    first = read("seed_targets.tsv")
+    second = read("second_annotation.tsv")
+    assert set(second["id"]) <= set(first["id"])
+    assert set(second["label"]) <= {"-1", "0", "1"}
+
+
+@pytest.mark.skipif(not DEV_ITEMS.is_file(), reason="the dev data are not beside the repository")
+def test_no_sentence_of_the_chapter_dev_items_is_annotated() -> None:
+    dev = [letters(s) for s in pd.read_csv(DEV_ITEMS, sep="\t", dtype=str)["sentence"]]
+    for sentence in read("seed_targets.tsv")["sentence"]:
+        own = letters(sentence)
+        assert not any(own[:50] in d or d[:50] in own for d in dev), sentence
