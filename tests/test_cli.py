@@ -55,3 +55,14 @@ def test_score_targets_missing_file_is_one_line_error(
     assert main(["score-targets", str(tmp_path / "nope.tsv"), str(tmp_path / "out.tsv")]) == 1
     assert "nope.tsv" in capsys.readouterr().err
     assert not (tmp_path / "out.tsv").exists()
+
+
+def test_score_targets_uses_the_pipeline_method_by_default() -> None:
+    import yaml
+
+    from leaderlens.sentiment import DEFAULT_METHOD
+
+    config = Path(__file__).resolve().parents[1] / "config" / "config.yaml"
+    configured = yaml.safe_load(config.read_text(encoding="utf-8"))["sentiment"]["method"]
+    args = build_parser().parse_args(["score-targets", "in.tsv", "out.tsv"])
+    assert args.method == DEFAULT_METHOD == configured

@@ -1137,10 +1137,10 @@ def test_tone_method_note_describes_the_method_the_run_used(tmp_path: Path) -> N
     targeted = report.tone_method_note(corpus_with("targeted-rules2-vader+domain/v2"))
     assert targeted.startswith("- **Tone.** A lexicon method")
     assert "`targeted-rules2-vader+domain/v2`" in targeted and "encoder" not in targeted
-    model = report.tone_method_note(corpus_with("model-minilm-masked-window6/v1"))
+    model = report.tone_method_note(corpus_with("model-minilm-lora8-clause/v2"))
     assert "sentence encoder" in model and "learnt from modern news" in model
     assert "Lexicons were built" not in model
     mixed = report.tone_method_note(corpus_with("sentence-vader+domain/v2", "model-x/v1"))
     assert "whole sentence" in mixed and "encoder" in mixed
     empty = report.Corpus(frames={}, graph=None, run={}, data_dir=tmp_path)
-    assert report.tone_method_note(empty).startswith("- **Tone.** A lexicon method")
+    assert report.tone_method_note(empty).startswith("- **Tone.** A sentence encoder")

@@ -21,10 +21,11 @@ def nlp() -> Language:
 
 
 def score(nlp: Language, text: str, target: str, nth: int = 0, **options: object):
-    """Score the nth occurrence of target in text."""
+    """Score the nth occurrence of target in text (the targeted method unless told)."""
     start = -1
     for _ in range(nth + 1):
         start = text.index(target, start + 1)
+    options.setdefault("method", "targeted")
     return sentiment.score_span(nlp(text), start, start + len(target), **options)
 
 
@@ -74,7 +75,7 @@ def test_context_lies_within_the_target_sentence(nlp: Language) -> None:
     doc = nlp(text)
     start = text.index("Rykov")
     sent = doc.char_span(start, start + 5).root.sent
-    for method in ("targeted", "sentence"):
+    for method in ("targeted", "sentence", "model"):
         _, _, context_start, context_end = sentiment.score_span(
             doc, start, start + 5, method=method
         )
@@ -110,6 +111,28 @@ def test_domain_lexicon_is_packaged_and_used() -> None:
 def test_domain_lexicon_rejects_a_bad_valence() -> None:
     with pytest.raises(ValueError, match="'grim'"):
         sentiment.read_domain_lexicon("term\tvalence\tnote\ngrim\tvery\tx\n")
+
+
+def test_model_input_is_the_target_clause(nlp: Language) -> None:
+    text = "The brave Rykov saved the city while the cowardly Tomsky fled."
+    doc = nlp(text)
+    for name, clause in (
+        ("Rykov", "The brave Rykov saved the city."),
+        ("Tomsky", "while the cowardly Tomsky fled"),
+    ):
+        start = text.index(name)
+        got, first, last, context_start, context_end = sentiment.model_input(
+            doc, start, start + len(name)
+        )
+        assert got == clause and got[first:last] == name
+        assert context_start <= start < context_end
+    text = "Ivanov thanked Petrov, who had lied to everyone."
+    assert sentiment.model_input(nlp(text), 0, 6)[0] == "Ivanov thanked Petrov."
+    # auto: the whole sentence, unless another person is the subject of a clause in it
+    assert sentiment.model_input(nlp(text), 0, 6, "auto")[0] == text
+    contrast = "Rykov was loyal, but Tomsky was a traitor."
+    assert sentiment.model_input(nlp(contrast), 0, 5, "auto")[0] == "Rykov was loyal"
+    assert sentiment.model_input(nlp(contrast), 0, 5, "sentence")[0] == contrast
 
 
 def test_bad_span_and_method_raise(nlp: Language) -> None:
@@ -199,7 +222,9 @@ def test_score_mentions_on_empty_mentions_gives_empty_typed_table(nlp, caplog) -
 
 def test_score_mentions_fills_the_contract(nlp: Language) -> None:
     text = "Bukharin criticised Rykov. Tomsky praised Bukharin."
-    result = sentiment.score_mentions(nlp(text), mentions_frame(text, ["Rykov", "Bukharin"]))
+    result = sentiment.score_mentions(
+        nlp(text), mentions_frame(text, ["Rykov", "Bukharin"]), method="targeted"
+    )
     assert list(result.columns) == tables.SENTIMENT.columns
     assert result["mention_id"].tolist() == [0, 1]
     assert result["label"].tolist() == [-1, 0]
@@ -220,8 +245,8 @@ def test_score_targets_is_batched_and_deterministic(nlp: Language, tmp_path) -> 
             "target_end": [22, 25, 5],
         }
     )
-    first = sentiment.score_targets(nlp, rows)
-    second = sentiment.score_targets(nlp, rows)
+    first = sentiment.score_targets(nlp, rows, method="targeted")
+    second = sentiment.score_targets(nlp, rows, method="targeted")
     pd.testing.assert_frame_equal(first, second)
     assert first["label"].tolist() == [1, -1, 0]
     assert list(first.columns) == ["id", "score", "label"]
@@ -262,7 +287,7 @@ def test_praise_and_blame_split_between_two_objects(nlp: Language) -> None:
     doc = nlp(text)
     for name, sign in (("Rykov", 1), ("Tomsky", -1)):
         start = text.index(name)
-        value, label, *_ = sentiment.score_span(doc, start, start + len(name))
+        value, label, *_ = sentiment.score_span(doc, start, start + len(name), method="targeted")
         assert label == sign and value * sign > 0.3
 
 
@@ -310,7 +335,9 @@ def test_speaker_label_prefers_the_leader_id(nlp: Language) -> None:
 
 def test_score_mentions_records_voice_and_speaker(nlp: Language) -> None:
     text = "Rykov said: 'Tomsky is a fool.'"
-    result = sentiment.score_mentions(nlp(text), mentions_frame(text, ["Rykov", "Tomsky"]))
+    result = sentiment.score_mentions(
+        nlp(text), mentions_frame(text, ["Rykov", "Tomsky"]), method="targeted"
+    )
     rows = result.set_index("leader")
     assert rows.loc["rykov", "voice"] == "narration" and pd.isna(rows.loc["rykov", "speaker"])
     assert rows.loc["tomsky", "voice"] == "quotation"
@@ -328,9 +355,11 @@ def test_score_targets_matches_score_span_and_shares_parses(nlp: Language) -> No
             "target_end": [5, 27, 22],
         }
     )
-    result = sentiment.score_targets(nlp, rows)
+    result = sentiment.score_targets(nlp, rows, method="targeted")
     expected = [
-        sentiment.score_span(nlp(row.sentence), row.target_start, row.target_end)[:2]
+        sentiment.score_span(
+            nlp(row.sentence), row.target_start, row.target_end, method="targeted"
+        )[:2]
         for row in rows.itertuples()
     ]
     assert list(zip(result["score"], result["label"], strict=True)) == [

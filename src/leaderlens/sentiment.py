@@ -1,7 +1,7 @@
-"""Tone toward each leader mention: VADER plus a domain lexicon, aimed by the dependency parse.
+"""Tone toward each leader mention: a fine-tuned encoder, or a lexicon aimed by the parse.
 
-Two methods share one lexicon (VADER's, with ``resources/domain_lexicon.tsv`` on top), and
-a third, optional one reads the sentence with a frozen encoder:
+The default, ``"model"``, reads the target's clause with a fine-tuned encoder (below); two
+faster methods share one lexicon (VADER's, with ``resources/domain_lexicon.tsv`` on top):
 
 - ``"sentence"``: VADER's compound score of the whole sentence holding the target (baseline).
 - ``"targeted"``: what the sentence says about the target. The context is the clause that
@@ -26,11 +26,13 @@ a third, optional one reads the sentence with a frozen encoder:
   give the clause, or the whole sentence when ``OUTSIDE_WEIGHT`` > 0 (as tuned: see the
   constants).
 
-- ``"model"`` (optional; needs the encoder's dependencies, see :mod:`leaderlens.encoder`):
-  all-MiniLM-L6-v2 run in numpy over the sentence with the target replaced by ``[MASK]``, and
-  a logistic regression over the vectors at and around the mask (``resources/tone_model.json``,
-  ``benchmarks/train_tone_model.py``). Score = P(positive) - P(negative), label = the most
-  probable class (or the neutral band, if one is given). About 40 sentences/s per core.
+- ``"model"`` (needs the encoder's dependencies, see :mod:`leaderlens.encoder`):
+  all-MiniLM-L6-v2, fine-tuned for tone toward a target (LoRA) on NewsMTSC and on the
+  project's annotations of the seed chapter, run in numpy over the target's clause or
+  sentence (:func:`model_input`; the scope is recorded with the model) with the target
+  replaced by ``[MASK]``; a linear head over the vectors at and around the mask
+  (``resources/tone_model.json``, ``benchmarks/train_tone_model.py``). Score = P(positive) -
+  P(negative), label = the most probable class (or the neutral band, if one is given).
 
 Voice: :func:`find_voice` tells the author's narration from quotations (:func:`quote_spans`)
 and finds the speaker of a quotation (the subject of the nearest verb of saying).
@@ -64,9 +66,13 @@ from leaderlens.parse import load_model
 logger = logging.getLogger(__name__)
 
 Method = Literal["targeted", "sentence", "model"]
-"""``targeted``: parse-aimed context; ``sentence``: VADER on the whole sentence (baseline);
-``model``: frozen encoder + logistic regression (optional dependencies)."""
+"""``model``: fine-tuned encoder on the target's clause (the default); ``targeted``: lexicon
+aimed by the parse (about ten times faster); ``sentence``: VADER on the whole sentence."""
 METHODS: tuple[Method, ...] = ("targeted", "sentence", "model")
+DEFAULT_METHOD: Method = "model"
+Scope = Literal["clause", "sentence", "auto"]
+"""What the ``model`` method reads around a target (see :func:`model_input`)."""
+"""The method of the pipeline (``sentiment.method`` in the config) and of ``score-targets``."""
 
 LEXICON_VERSION = "v2"
 LEXICON_RESOURCE = "domain_lexicon.tsv"
@@ -154,6 +160,8 @@ QUANTITY_NEGATORS = frozenset({"little", "few"})
 """Quantifiers that negate what they quantify ("little support"), unless after "a"."""
 ADDITIVE_FOCUS = frozenset({"only", "just", "merely", "simply", "solely"})
 """Words after "not" that make it additive ("not only X but also Y")."""
+DANGLING = frozenset({",", ";", ":", "-", "--", "\u2014", "\u2013"})
+"""Punctuation dropped where it would hang at the edge of a context or a removed clause."""
 SKIP_POS = frozenset(
     {"ADP", "AUX", "CCONJ", "DET", "NUM", "PART", "PRON", "PROPN", "PUNCT", "SCONJ", "SPACE"}
 )
@@ -241,7 +249,7 @@ def score_span(
     start: int,
     end: int,
     *,
-    method: Method = "targeted",
+    method: Method = DEFAULT_METHOD,
     neutral_band: float | None = None,
     analyzer: SentimentIntensityAnalyzer | None = None,
     weights: Weights = DEFAULT_WEIGHTS,
@@ -271,11 +279,11 @@ def score_span(
     target = _target_span(doc, start, end)
     sent = target.root.sent
     if method == "model":
-        offset = sent.start_char
-        ((score, label),) = score_model(
-            [sent.text], [(start - offset, end - offset)], neutral_band=neutral_band
+        text, first, last, context_start, context_end = model_input(
+            doc, start, end, _model_scope()
         )
-        return score, label, sent.start_char, sent.end_char
+        ((score, label),) = score_model([text], [(first, last)], neutral_band=neutral_band)
+        return score, label, context_start, context_end
     assert band is not None  # the rule methods have a band
     if method == "sentence":
         score = float(analyzer.polarity_scores(sent.text)["compound"])
@@ -309,7 +317,7 @@ def score_mentions(
     doc: Doc,
     mentions: pd.DataFrame,
     *,
-    method: Method = "targeted",
+    method: Method = DEFAULT_METHOD,
     neutral_band: float | None = None,
 ) -> pd.DataFrame:
     """Score every leader mention of a chapter.
@@ -558,7 +566,7 @@ def score_targets(
     nlp: Language,
     rows: pd.DataFrame,
     *,
-    method: Method = "targeted",
+    method: Method = DEFAULT_METHOD,
     neutral_band: float | None = None,
     weights: Weights = DEFAULT_WEIGHTS,
     batch_size: int = 256,
@@ -589,12 +597,22 @@ def score_targets(
                 "label": pd.Series(dtype="int8"),
             }
         )
-    if method == "model":
-        spans = list(zip(rows["target_start"], rows["target_end"], strict=True))
-        scores = score_model(rows["sentence"].tolist(), spans, neutral_band=neutral_band)
+    unused = [name for name in (*UNUSED_COMPONENTS, "lemmatizer") if name in nlp.pipe_names]
+    if method == "model":  # the parse only aims the model at the target's clause
+        sentences = rows["sentence"].tolist()
+        docs = nlp.pipe(sentences, batch_size=batch_size, disable=unused)
+        scope = _model_scope()
+        inputs = [
+            model_input(doc, int(start), int(end), scope)
+            for doc, start, end in zip(docs, rows["target_start"], rows["target_end"], strict=True)
+        ]
+        scores = score_model(
+            [text for text, *_ in inputs],
+            [(first, last) for _, first, last, *_ in inputs],
+            neutral_band=neutral_band,
+        )
         return _targets_frame(rows, scores)
     analyzer = load_analyzer()
-    unused = [name for name in (*UNUSED_COMPONENTS, "lemmatizer") if name in nlp.pipe_names]
     lemmatizer = nlp.get_pipe("lemmatizer") if "lemmatizer" in nlp.pipe_names else None
     sentences = rows["sentence"].tolist()
     unique = list(dict.fromkeys(sentences))  # several targets often share a sentence
@@ -620,6 +638,68 @@ def score_targets(
     return _targets_frame(rows, scores)
 
 
+def model_input(
+    doc: Doc, start: int, end: int, scope: Scope = "clause"
+) -> tuple[str, int, int, int, int]:
+    """The text the ``model`` method reads for a target: its clause or its sentence.
+
+    The clause is the targeted method's context (the target's clause minus other clauses
+    with their own subject), so in "The brave X saved the city while the cowardly Y fled"
+    the model reads "The brave X saved the city" for X and "while the cowardly Y fled" for Y.
+    Words are joined with single spaces where a clause was taken out. Which scope the model
+    reads is recorded in ``resources/tone_model.json`` (chosen by cross-validation).
+
+    Args:
+        doc: A parsed Doc (dependency parse needed).
+        start: Target start, a character offset into ``doc.text``.
+        end: Target end (exclusive).
+        scope: ``"clause"``, ``"sentence"`` (the parser's sentence holding the target) or
+            ``"auto"``: the clause when the rest of the sentence has a clause whose subject
+            is another person (a name or a personal pronoun), else the sentence.
+
+    Returns:
+        ``(text, target start, target end, context start, context end)``: the target's
+        offsets in ``text`` and the context's character span in ``doc.text``.
+
+    Raises:
+        ValueError: If the span is empty or outside the doc.
+    """
+    target = _target_span(doc, start, end)
+    inside = range(target.start, target.end)
+    context = _context_tokens(target)
+    if scope == "sentence" or (scope == "auto" and not _other_person_clauses(target, context)):
+        context = list(target.root.sent)
+    chosen = {token.i: token for token in _trim_edges(context)}
+    chosen.update((token.i, token) for token in target)
+    tokens = [chosen[i] for i in sorted(chosen) if i in inside or not chosen[i].is_space]
+    tokens = [  # no comma or dash left hanging where a clause was taken out
+        token
+        for k, token in enumerate(tokens)
+        if token.i in inside
+        or token.text not in DANGLING
+        or (
+            (k == 0 or tokens[k - 1].i == token.i - 1)
+            and (k == len(tokens) - 1 or tokens[k + 1].i == token.i + 1)
+        )
+    ]
+    text = ""
+    first = last = 0
+    for previous, token in zip([None, *tokens], tokens, strict=False):
+        if previous is not None:
+            adjacent = token.i == previous.i + 1
+            text += (
+                (" " if previous.whitespace_ else "")
+                if adjacent
+                else ("" if token.is_punct and not token.is_left_punct else " ")
+            )
+        if token.i == target.start:
+            first = len(text)
+        text += token.text
+        if token.i == target.end - 1:
+            last = len(text)
+    return text, first, last, tokens[0].idx, tokens[-1].idx + len(tokens[-1])
+
+
 def score_model(
     texts: list[str], spans: list[tuple[int, int]], *, neutral_band: float | None = None
 ) -> list[tuple[float, int]]:
@@ -637,7 +717,7 @@ def score_model(
 
     if not texts:
         return []
-    features = encoder.target_features(encoder.default_encoder(), texts, spans)
+    features = encoder.target_features(encoder.tone_encoder(), texts, spans)
     probabilities = encoder.predict_proba(encoder.read_tone_model(), features)
     scores = [round(float(p[2] - p[0]), 6) for p in probabilities]
     if neutral_band is not None:
@@ -651,7 +731,7 @@ def score_targets_file(
     out_path: str | os.PathLike[str],
     *,
     model: str,
-    method: Method = "targeted",
+    method: Method = DEFAULT_METHOD,
 ) -> int:
     """Score a TSV of targets and write ``id, score, label`` as TSV atomically.
 
@@ -714,20 +794,25 @@ def _targets_frame(rows: pd.DataFrame, scores: list[tuple[float, int]]) -> pd.Da
 def _score_mentions_model(
     doc: Doc, spans: list[tuple[int, int, str]], neutral_band: float | None
 ) -> list[tuple[float, int, int, int]]:
-    """``model`` scores of mentions, batched over their sentences (context = the sentence)."""
-    sentences = [_target_span(doc, start, end).root.sent for start, end, _ in spans]
+    """``model`` scores of mentions, batched (each read in its clause, see :func:`model_input`)."""
+    scope = _model_scope()
+    inputs = [model_input(doc, start, end, scope) for start, end, _ in spans]
     scored = score_model(
-        [sent.text for sent in sentences],
-        [
-            (start - sent.start_char, end - sent.start_char)
-            for (start, end, _), sent in zip(spans, sentences, strict=True)
-        ],
+        [text for text, *_ in inputs],
+        [(first, last) for _, first, last, *_ in inputs],
         neutral_band=neutral_band,
     )
     return [
-        (score, label, sent.start_char, sent.end_char)
-        for (score, label), sent in zip(scored, sentences, strict=True)
+        (score, label, context_start, context_end)
+        for (score, label), (*_, context_start, context_end) in zip(scored, inputs, strict=True)
     ]
+
+
+def _model_scope() -> Scope:
+    """The input scope the packaged tone model was trained and chosen for."""
+    from leaderlens import encoder
+
+    return encoder.read_tone_model().scope
 
 
 def _label(score: float, band: float) -> int:
@@ -788,7 +873,7 @@ def _trim_edges(context: list[Token]) -> list[Token]:
     tokens = sorted(context, key=lambda token: token.i)
 
     def dangling(token: Token) -> bool:
-        return token.is_space or token.pos_ == "CCONJ" or token.text in {",", ";", ":", "-", "--"}
+        return token.is_space or token.pos_ == "CCONJ" or token.text in DANGLING
 
     while tokens and dangling(tokens[0]):
         tokens.pop(0)
