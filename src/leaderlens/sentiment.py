@@ -279,9 +279,7 @@ def score_span(
     target = _target_span(doc, start, end)
     sent = target.root.sent
     if method == "model":
-        text, first, last, context_start, context_end = model_input(
-            doc, start, end, _model_scope()
-        )
+        text, first, last, context_start, context_end = model_input(doc, start, end, _model_scope())
         ((score, label),) = score_model([text], [(first, last)], neutral_band=neutral_band)
         return score, label, context_start, context_end
     assert band is not None  # the rule methods have a band
