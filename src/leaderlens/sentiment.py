@@ -784,7 +784,7 @@ def _targets_frame(rows: pd.DataFrame, scores: list[tuple[float, int]]) -> pd.Da
 def _score_in_context(
     targets: list[tuple[Doc, int, int]], neutral_band: float | None
 ) -> list[tuple[float, int, int, int]]:
-    """``model`` scores of targets in parsed docs, batched, each read as :func:`model_input` cuts it.
+    """``model`` scores of targets in parsed docs, batched, each read as :func:`model_input` gives.
 
     Returns:
         ``(score, label, context_start, context_end)`` per target.
