@@ -458,8 +458,10 @@ def _layer_norm(x: np.ndarray, w: dict[str, np.ndarray], name: str, eps: float) 
 
 
 def _dense(x: np.ndarray, w: dict[str, np.ndarray], name: str) -> np.ndarray:
-    """A torch Linear layer: ``x @ W.T + b``."""
-    return x @ w[f"{name}.weight"].T + w[f"{name}.bias"]
+    """A torch Linear layer: ``x @ W.T + b``, as one 2-D product (faster than a stacked one)."""
+    weight = w[f"{name}.weight"]
+    flat = x.reshape(-1, x.shape[-1]) @ weight.T + w[f"{name}.bias"]
+    return flat.reshape(*x.shape[:-1], weight.shape[0])
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
