@@ -27,7 +27,7 @@ import zipfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 from scipy.special import erf
@@ -54,6 +54,8 @@ ADAPTED_MAPS = (
 )
 """The linear maps of every layer that carry a low-rank update."""
 CLASSES = (-1, 0, 1)
+Scope = Literal["clause", "sentence", "auto"]
+"""What the model reads around a target (see :func:`leaderlens.sentiment.model_input`)."""
 BATCH_SIZE = 16
 """Texts per forward pass (16 was fastest on the dev machine: less padding)."""
 THREADS = 1
@@ -98,8 +100,7 @@ class ToneModel:
     """Held-out macro-F1 estimates recorded by the training script (for the benchmark)."""
     check: list[dict[str, Any]]
     """Sentences, targets and the probabilities the training framework gave them."""
-    scope: Literal["clause", "sentence", "auto"] = "sentence"
-    """What the model reads around a target (see :func:`leaderlens.sentiment.model_input`)."""
+    scope: Scope = "sentence"
 
 
 MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json")
@@ -422,7 +423,7 @@ def read_tone_model() -> ToneModel:
     except KeyError as error:
         raise ValueError(f"{TONE_MODEL_RESOURCE}: missing field {error}") from None
     if (
-        model.scope not in ("clause", "sentence", "auto")
+        model.scope not in get_args(Scope)
         or list(data.get("classes", [])) != list(CLASSES)
         or model.coef.ndim != 2
         or model.coef.shape[0] != len(CLASSES)

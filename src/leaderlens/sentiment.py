@@ -60,19 +60,18 @@ from vaderSentiment.vaderSentiment import (
     SentimentIntensityAnalyzer,
 )
 
-from leaderlens import tables
+from leaderlens import encoder, tables
+from leaderlens.encoder import Scope
 from leaderlens.parse import load_model
 
 logger = logging.getLogger(__name__)
 
 Method = Literal["targeted", "sentence", "model"]
 """``model``: fine-tuned encoder (the default); ``targeted``: lexicon aimed by the parse
-(about ten times faster); ``sentence``: VADER on the whole sentence."""
+(about nine times faster); ``sentence``: VADER on the whole sentence."""
 METHODS: tuple[Method, ...] = ("targeted", "sentence", "model")
 DEFAULT_METHOD: Method = "model"
 """The method of the pipeline (``sentiment.method`` in the config) and of ``score-targets``."""
-Scope = Literal["clause", "sentence", "auto"]
-"""What the ``model`` method reads around a target (see :func:`model_input`)."""
 
 LEXICON_VERSION = "v2"
 LEXICON_RESOURCE = "domain_lexicon.tsv"
@@ -195,9 +194,7 @@ def method_name(method: Method) -> str:
     """
     _check_method(method)
     if method == "model":
-        from leaderlens.encoder import read_tone_model
-
-        return f"model-{read_tone_model().version}"
+        return f"model-{encoder.read_tone_model().version}"
     rules = f"-rules{RULES_VERSION}" if method == "targeted" else ""
     return f"{method}{rules}-vader+domain/{LEXICON_VERSION}"
 
@@ -703,8 +700,6 @@ def score_model(
     Returns:
         ``(score, label)`` per target: P(positive) - P(negative) rounded to 6 decimals, -1|0|1.
     """
-    from leaderlens import encoder
-
     if not texts:
         return []
     features = encoder.target_features(encoder.tone_encoder(), texts, spans)
@@ -789,7 +784,7 @@ def _score_in_context(
     Returns:
         ``(score, label, context_start, context_end)`` per target.
     """
-    scope = _model_scope()
+    scope = encoder.read_tone_model().scope
     inputs = [model_input(doc, start, end, scope) for doc, start, end in targets]
     scored = score_model(
         [text for text, *_ in inputs],
@@ -800,13 +795,6 @@ def _score_in_context(
         (score, label, context_start, context_end)
         for (score, label), (*_, context_start, context_end) in zip(scored, inputs, strict=True)
     ]
-
-
-def _model_scope() -> Scope:
-    """The input scope the packaged tone model was trained and chosen for."""
-    from leaderlens import encoder
-
-    return encoder.read_tone_model().scope
 
 
 def _label(score: float, band: float) -> int:
