@@ -19,6 +19,7 @@ DEV_FILES = (
     DEV / "newsmtsc" / "dev_rw.tsv",
     DEV / "newsmtsc" / "dev_mt.tsv",
 )
+TRAINING_FILES = ("seed_targets.tsv", "synthetic_targets.tsv")
 
 
 def read(name: str) -> pd.DataFrame:
@@ -31,8 +32,9 @@ def letters(text: str) -> str:
     return re.sub(r"[^a-z]", "", text.lower())
 
 
-def test_every_row_names_its_target_and_has_a_label() -> None:
-    rows = read("seed_targets.tsv")
+@pytest.mark.parametrize("name", TRAINING_FILES)
+def test_every_row_names_its_target_and_has_a_label(name: str) -> None:
+    rows = read(name)
     assert rows["id"].is_unique
     assert set(rows["label"]) == {"-1", "0", "1"}
     for sentence, start, end, target in zip(
@@ -50,9 +52,17 @@ def test_second_annotation_covers_rows_of_the_first() -> None:
     assert set(second["label"]) <= {"-1", "0", "1"}
 
 
+def test_invented_sentences_are_not_sentences_of_the_book() -> None:
+    book = [letters(s) for s in read("seed_targets.tsv")["sentence"]]
+    for sentence in read("synthetic_targets.tsv")["sentence"]:
+        own = letters(sentence)
+        assert not any(own[:50] in b or b[:50] in own for b in book), sentence
+
+
 @pytest.mark.skipif(not DEV.is_dir(), reason="the dev data are not beside the repository")
-def test_no_sentence_of_the_dev_data_is_annotated() -> None:
+@pytest.mark.parametrize("name", TRAINING_FILES)
+def test_no_sentence_of_the_dev_data_is_annotated(name: str) -> None:
     dev = [letters(s) for path in DEV_FILES for s in pd.read_csv(path, sep="\t")["sentence"]]
-    for sentence in read("seed_targets.tsv")["sentence"]:
+    for sentence in read(name)["sentence"]:
         own = letters(sentence)
         assert not any(own[:50] in d or d[:50] in own for d in dev), sentence
