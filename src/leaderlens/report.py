@@ -1623,9 +1623,9 @@ TONE_METHOD_TEXT = {
     ),
     "model": (
         "A sentence encoder (all-MiniLM-L6-v2) fine-tuned to read the tone toward a person "
-        "whose name is masked, on political news (NewsMTSC) and on about 1,100 hand-labelled "
-        "mentions in chapter 9 of a Lenin biography, scores what the sentence says about "
-        "the leader"
+        "whose name is masked, on political news (NewsMTSC), on about 1,100 hand-labelled "
+        "mentions in chapter 9 of a Lenin biography and on about 1,800 invented sentences of "
+        "political history, scores what the sentence says about the leader"
     ),
 }
 """How each sentiment method (the prefix of the ``method`` label) reads a mention."""
