@@ -62,8 +62,9 @@ TRAIN_ON = ("news_rw", "news_mt", "seed")
 SYNTHETIC = ANNOTATIONS.with_name("synthetic_targets.tsv")
 """Invented sentences, trained on in every fold but never scored: they are not real prose."""
 SYNTHETIC_WEIGHT = 0.3
-"""Loss weight of an invented row (a real row weighs 1). At 1 they won the CV but taught the
-model to call plain praise and blame neutral; 0.3 was the better of the two weights tried."""
+"""Loss weight of an invented row (a real row weighs 1). At 1 the first 1,199 of them won the
+CV but taught the model to call plain praise and blame neutral; 0.3 was the better of the two
+weights tried (see ``src/leaderlens/resources/README.md``)."""
 FEATURE_GROUPS = 3
 """Vectors per target in :func:`leaderlens.encoder.target_features`: target, left, right."""
 RANK = 8
