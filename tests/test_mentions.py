@@ -433,3 +433,26 @@ def test_role_description_resolves_to_the_salient_leader(nlp):
 def test_object_pronoun_of_a_coordinated_verb_skips_the_shared_subject(nlp):
     text = "Lenin fell ill. Stalin visited him often and brought him news."
     assert pronouns_of(nlp, text) == [("him", "lenin"), ("him", "lenin")]
+
+
+QUOTE_MARKS = [("'", "'"), ("\u201c", "\u201d"), ('"', '"')]
+
+
+@pytest.mark.parametrize(("opening", "closing"), QUOTE_MARKS)
+def test_speech_tag_pronoun_is_not_a_person_named_in_its_quotation(nlp, opening, closing):
+    text = (
+        f"Stalin read the letter. {opening}Comrade Trotski has his faults,{closing} he noted, "
+        f"{opening}but he is able.{closing}"
+    )
+    assert pronouns_of(nlp, text) == [("his", "trotsky"), ("he", "stalin"), ("he", "trotsky")]
+
+
+@pytest.mark.parametrize(("opening", "closing"), QUOTE_MARKS)
+def test_pronoun_in_a_quotation_is_not_its_speaker(nlp, opening, closing):
+    text = f"Stalin was rude to Krupskaya. Lenin replied: {opening}He is far from clever.{closing}"
+    assert pronouns_of(nlp, text) == [("He", "stalin")]
+
+
+def test_pronoun_in_a_continued_quotation_is_not_its_speaker(nlp):
+    text = "Trotski asked for more time. Zinoviev wrote: 'It is late. Let him wait.'"
+    assert pronouns_of(nlp, text) == [("him", "trotsky")]

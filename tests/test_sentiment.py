@@ -302,38 +302,6 @@ def test_the_speaker_is_not_judged_by_what_he_says(nlp: Language) -> None:
     assert undamped < speaker
 
 
-@pytest.mark.parametrize(
-    ("text", "quoted"),
-    [
-        ("He called it 'nonsense' at once.", ["'nonsense'"]),
-        ("Lenin's letter and the Bolsheviks' policy", []),
-        ("\u201cWe believe,\u201d he said.", ["\u201cWe believe,\u201d"]),
-        ('He wrote "x" and "y".', ['"x"', '"y"']),
-        ("the end of a quotation,' he wrote", ["the end of a quotation,'"]),
-        ("He wrote 'unclosed", ["'unclosed"]),
-    ],
-)
-def test_quote_spans(text: str, quoted: list[str]) -> None:
-    assert [text[a:b] for a, b in sentiment.quote_spans(text)] == quoted
-
-
-def test_find_voice_tells_quotation_and_speaker(nlp: Language) -> None:
-    text = "Rykov wrote to Kamenev: 'Tomsky is a fool.'"
-    doc = nlp(text)
-    start = text.index("Tomsky")
-    voice, speaker = sentiment.find_voice(doc, start, start + 6)
-    assert voice == "quotation" and speaker is not None and speaker.text == "Rykov"
-    assert sentiment.find_voice(doc, 0, 5) == ("narration", None)
-
-
-def test_speaker_label_prefers_the_leader_id(nlp: Language) -> None:
-    doc = nlp("Comrade Rykov said 'no'.")
-    span = doc.char_span(0, 13)
-    assert sentiment.speaker_label(span, [(8, 13, "rykov")]) == "rykov"
-    assert sentiment.speaker_label(span, []) == "Comrade Rykov"
-    assert sentiment.speaker_label(None, [(8, 13, "rykov")]) is None
-
-
 def test_score_mentions_records_voice_and_speaker(nlp: Language) -> None:
     text = "Rykov said: 'Tomsky is a fool.'"
     result = sentiment.score_mentions(

@@ -24,7 +24,7 @@ import functools
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -35,6 +35,7 @@ from spacy.tokens import Doc, Span
 from leaderlens.positions import Layout, locate
 from leaderlens.roster import Leader, TitleScope
 from leaderlens.tables import ENTITIES, MENTIONS, empty_frame
+from leaderlens.voice import find_voice, quote_spans, speech_verb_of
 
 log = logging.getLogger(__name__)
 
@@ -609,17 +610,17 @@ def _pronoun_matches(
     then subjects, then the nearest. An object pronoun ("him") cannot take the subject of
     its own verb. Confidence is 0.9 in the same sentence, 0.85 one sentence back, 0.7 two
     back, 0.1 lower across a paragraph break, and times 0.6 when a different person of the
-    same gender is nearly as salient. A pronoun whose winner is not a leader is dropped, as
-    are resolutions below :data:`PRONOUN_MIN_CONFIDENCE` and pronouns inside quotations.
+    same gender is nearly as salient. Quotation marks bar some antecedents
+    (:func:`_barred_by_quotation`). A pronoun whose winner is not a leader is dropped, as are
+    resolutions below :data:`PRONOUN_MIN_CONFIDENCE`.
     """
     if layout.sentences.empty:
         return []
     referents = _referents(doc, matches, roster, layout)
-    quotes = _quoted_spans(doc.text)
     found = []
     for token in doc:
         pronoun_gender = PRONOUNS.get(token.lower_)
-        if pronoun_gender is None or _inside(quotes, token.idx):
+        if pronoun_gender is None:
             continue
         here = _referent(doc, token.idx, token.idx + len(token), None, pronoun_gender, layout)
         binder = _reflexive_binder(token) if token.lower_.endswith("self") else None
@@ -629,7 +630,7 @@ def _pronoun_matches(
                 continue  # bound to a thing or a person who is not in view
             best = (bound, 0.9)
         else:
-            best = _antecedent(token, here, referents)
+            best = _antecedent(token, here, referents, _barred_by_quotation(token, referents))
         if best is None:
             continue
         referent, confidence = best
@@ -685,9 +686,13 @@ def _reflexive_binder(token) -> object | None:
 
 
 def _antecedent(
-    token, here: _Referent, referents: list[_Referent]
+    token,
+    here: _Referent,
+    referents: list[_Referent],
+    barred: Callable[[_Referent], bool] | None = None,
 ) -> tuple[_Referent, float] | None:
-    """Pick the most salient compatible referent before a pronoun and its confidence."""
+    """Pick the most salient compatible referent before a pronoun (none that ``barred``
+    rules out) and its confidence."""
     reflexive = token.lower_.endswith("self")
     is_object = token.lower_ in ("him", "her") and token.dep_ in ("dobj", "pobj", "dative")
     verbs = _governing_verbs(token) if is_object else set()
@@ -702,6 +707,8 @@ def _antecedent(
     for ref in reversed(before):
         distance = here.sentence - ref.sentence
         if distance > 2 or ref.plural or (here.gender is not None and ref.gender != here.gender):
+            continue
+        if barred is not None and barred(ref):
             continue
         if is_object and not reflexive and distance == 0 and ref.subject and ref.head in verbs:
             continue
@@ -733,11 +740,33 @@ def _governing_verbs(token) -> set[int]:
     return verbs
 
 
-def _quoted_spans(text: str) -> list[tuple[int, int]]:
-    """Return the spans inside double quotation marks (straight or curly)."""
-    return [
-        (m.start(), m.end()) for m in re.finditer(r"[\"\u201c][^\"\u201d]{0,600}[\"\u201d]", text)
-    ]
+def _barred_by_quotation(token, referents: list[_Referent]) -> Callable[[_Referent], bool] | None:
+    """Tell which referents a pronoun cannot take because it speaks or is spoken (None: any).
+
+    A pronoun that is the speaker of a verb of saying does not refer to a person named in a
+    quotation of its sentence ("'Bukharin,' he declared, 'is ...'" is not Bukharin
+    speaking). Inside a quotation, a third-person pronoun does not refer to the quotation's
+    speaker ("Lenin replied: 'He is far from intelligent'" is not about Lenin). Single
+    quotes count as well as double ones (:func:`leaderlens.voice.quote_spans`).
+    """
+    sent = token.sent
+    quotes = [(sent.start_char + a, sent.start_char + b) for a, b in quote_spans(sent.text)]
+    if not quotes:
+        return None
+    if not _inside(quotes, token.idx):
+        if speech_verb_of(token) is None:
+            return None
+        return lambda ref: _inside(quotes, ref.start)
+    _, speaker = find_voice(token.doc[token.i : token.i + 1])
+    if speaker is None:
+        return None
+    i = bisect.bisect_left(referents, speaker.end_char, key=lambda r: r.start) - 1
+    if i < 0 or referents[i].end <= speaker.start_char:
+        return None  # the speaker is no person the resolver knows
+    who = referents[i]
+    if who.leader is None:
+        return lambda ref: ref.start == who.start
+    return lambda ref: ref.leader == who.leader
 
 
 def _inside(spans: list[tuple[int, int]], offset: int) -> bool:

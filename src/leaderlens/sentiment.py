@@ -34,8 +34,7 @@ faster methods share one lexicon (VADER's, with ``resources/domain_lexicon.tsv``
   (``resources/tone_model.json``, ``benchmarks/train_tone_model.py``). Score = P(positive) -
   P(negative), label = the most probable class (or the neutral band, if one is given).
 
-Voice: :func:`find_voice` tells the author's narration from quotations (:func:`quote_spans`)
-and finds the speaker of a quotation (the subject of the nearest verb of saying).
+Voice and speaker of each mention come from :mod:`leaderlens.voice`.
 """
 
 from __future__ import annotations
@@ -63,6 +62,7 @@ from vaderSentiment.vaderSentiment import (
 from leaderlens import encoder, tables
 from leaderlens.encoder import Scope
 from leaderlens.parse import load_model
+from leaderlens.voice import find_voice, speaker_head, speaker_label, speech_content
 
 logger = logging.getLogger(__name__)
 
@@ -124,15 +124,6 @@ NEGATORS = frozenset(
     {"not", "n't", "never", "no", "nobody", "nothing", "none", "neither", "nor", "nowhere"}
     | {"without", "hardly", "scarcely", "barely", "seldom", "rarely"}
 )
-SPEECH_LEMMAS = frozenset(
-    {"say", "tell", "add", "claim", "argue", "write", "state", "declare", "insist"}
-    | {"announce", "remark", "reply", "respond", "explain", "warn", "note", "complain"}
-    | {"assert", "suggest", "acknowledge", "admit", "report", "recall", "testify", "tweet"}
-    | {"comment", "observe", "exclaim", "answer", "maintain", "contend", "predict", "ask"}
-    | {"believe", "think", "urge", "retort", "protest", "proclaim", "confide", "telegraph"}
-)
-"""Lemmas of verbs of saying and believing: their subject speaks, their complement is speech."""
-SPEAKER_DEPS = frozenset({"nsubj", "nsubjpass"})
 NEGATING_PREDICATES = frozenset({"lack", "fail", "unable", "refuse", "neglect", "absence"})
 """Words that negate their complement or object ("unable to agree", "lack of success"); their
 own valence still counts."""
@@ -283,7 +274,7 @@ def score_span(
         return score, _label(score, band), sent.start_char, sent.end_char
     context = _context_tokens(target)
     scale = _contrast_scale(target)
-    for index in _speech_content(target) | _judged_grounds(target):
+    for index in speech_content(target) | _judged_grounds(target):
         scale[index] = scale.get(index, 1.0) * weights.speaker
     if weights.other != 1.0:
         for index in _other_person_clauses(target, context):
@@ -357,7 +348,7 @@ def score_mentions(
                 f"mention {mention.mention_id} of chapter {mention.chapter!r}: {error}; "
                 "rerun the mentions step on the same clean text"
             ) from None
-        voice, speaker = find_voice(doc, int(mention.start), int(mention.end))
+        voice, speaker = find_voice(_target_span(doc, int(mention.start), int(mention.end)))
         rows.append(
             (
                 mention.chapter,
@@ -379,139 +370,6 @@ def score_mentions(
     )
     frame = frame.sort_values(list(tables.SENTIMENT.key), kind="mergesort")
     return frame[tables.SENTIMENT.columns].reset_index(drop=True)
-
-
-Voice = Literal["narration", "quotation"]
-"""``narration``: the author's own words; ``quotation``: inside quotation marks."""
-
-DOUBLE_OPEN, DOUBLE_CLOSE = "\u201c\u00ab", "\u201d\u00bb"
-SINGLE_QUOTES = "'\u2018\u2019"
-QUOTE_OPENERS = " \t\n([{\u2014\u2013-/"
-"""Characters after which a single quote mark opens a quotation."""
-
-
-def quote_spans(text: str) -> list[tuple[int, int]]:
-    """Return the quoted stretches of a text as character spans (quote marks included).
-
-    Double quotes (straight, curly, guillemets) pair up as they come; a single quote opens
-    a quotation after a space or bracket and closes an open single quotation before a
-    non-letter, so apostrophes inside words ("Lenin's") are not quotes. A closing mark with
-    no opener quotes from the start (a quotation continued from an earlier sentence); an
-    opener left open quotes to the end.
-
-    Args:
-        text: A sentence or paragraph.
-
-    Returns:
-        Sorted, non-overlapping ``(start, end)`` spans.
-    """
-    spans: list[tuple[int, int]] = []
-    opened: tuple[int, str] | None = None
-    for i, char in enumerate(text):
-        before = text[i - 1] if i else " "
-        after = text[i + 1] if i + 1 < len(text) else " "
-        if char == '"':
-            kind = "double-straight"
-        elif char in DOUBLE_OPEN or char in DOUBLE_CLOSE:
-            kind = "double"
-        elif char in SINGLE_QUOTES:
-            kind = "single"
-        else:
-            continue
-        if opened is not None:
-            closes = kind == opened[1] and (char not in DOUBLE_OPEN if kind == "double" else True)
-            if kind == "single":
-                closes = closes and not before.isspace() and not after.isalnum()
-            if closes:
-                spans.append((opened[0], i + 1))
-                opened = None
-            continue
-        if kind == "single":
-            if before in QUOTE_OPENERS and not after.isspace() and char != "\u2019":
-                opened = (i, kind)
-            elif before in ",.;:!?" and not spans and not after.isalnum():
-                spans.append((0, i + 1))  # closes a quotation begun in an earlier sentence
-            # otherwise an apostrophe ("Lenin's") or a plural possessive ("the Bolsheviks'")
-        elif char in DOUBLE_CLOSE:
-            if not spans:
-                spans.append((0, i + 1))
-        else:
-            opened = (i, kind)
-    if opened is not None:
-        spans.append((opened[0], len(text)))
-    return spans
-
-
-def find_voice(doc: Doc, start: int, end: int) -> tuple[Voice, Span | None]:
-    """Tell narration from quotation at a target, and find who speaks a quotation.
-
-    Args:
-        doc: A parsed Doc.
-        start: Target start, a character offset into ``doc.text``.
-        end: Target end (exclusive).
-
-    Returns:
-        ``(voice, speaker)``: the speaker is the subject (or by-agent) phrase head of the
-        speech verb nearest to the quotation holding the target, or None when the target
-        is narration or no speech verb with a subject is found.
-
-    Raises:
-        ValueError: If the span is empty or outside the doc.
-    """
-    target = _target_span(doc, start, end)
-    sent = target.root.sent
-    offset = target.start_char - sent.start_char
-    spans = [(a, b) for a, b in quote_spans(sent.text) if a <= offset < b]
-    if not spans:
-        return "narration", None
-    quote_start, quote_end = spans[0]
-    candidates = []
-    for token in sent:
-        position = token.idx - sent.start_char
-        if quote_start <= position < quote_end or token.lemma_ not in SPEECH_LEMMAS:
-            continue
-        speaker = _speaker_of(token)
-        if speaker is not None:
-            distance = min(abs(position - quote_start), abs(position - quote_end))
-            candidates.append((distance, token.i, speaker))
-    if not candidates:
-        return "quotation", None
-    return "quotation", min(candidates, key=lambda item: item[:2])[2]
-
-
-def speaker_label(speaker: Span | None, mentions: Iterable[tuple[int, int, str]]) -> str | None:
-    """Name a speaker: the leader id of a mention inside the speaker phrase, else a name.
-
-    Args:
-        speaker: The speaker phrase from :func:`find_voice`, or None.
-        mentions: ``(start, end, leader)`` character spans of the chapter's leader mentions.
-
-    Returns:
-        A leader id; else the phrase text when its head is a proper noun; else None
-        (an unresolved pronoun or a common noun such as "the committee").
-    """
-    if speaker is None:
-        return None
-    for start, end, leader in mentions:
-        if start < speaker.end_char and speaker.start_char < end:
-            return leader
-    return speaker.text if speaker.root.pos_ == "PROPN" else None
-
-
-def _speaker_of(verb: Token) -> Span | None:
-    """Return the subject (or by-agent) phrase of a speech verb, compounds included."""
-    if verb.pos_ not in ("VERB", "AUX"):
-        return None
-    for child in verb.children:
-        head = None
-        if child.dep_ in SPEAKER_DEPS:
-            head = child
-        elif child.dep_ == "agent":
-            head = next((t for t in child.children if t.dep_ == "pobj"), None)
-        if head is not None:
-            left = min([head, *(t for t in head.lefts if t.dep_ in ("compound", "flat"))])
-            return head.doc[left.i : head.i + 1]
-    return None
 
 
 TARGET_COLUMNS = ("id", "sentence", "target_start", "target_end")
@@ -970,7 +828,7 @@ def _judged_grounds(target: Span) -> set[int]:
 
     What "X accused Y of ..." says is X's claim about Y: it counts for X as speech does.
     """
-    head = _speaker_head(target.root)
+    head = speaker_head(target.root)
     if head.dep_ != "nsubj":
         return set()
     return {token.i for token in _grounds_of(head.head)} - {token.i for token in target}
@@ -1057,49 +915,6 @@ def _weighted_sum(
         value *= scale.get(token.i, 1.0)
         total += value
     return total
-
-
-def _speaker_head(token: Token) -> Token:
-    """Climb from a token through appositions, compounds and conjuncts to its phrase head."""
-    while token.dep_ in ("appos", "compound", "conj", "flat") and token.head.i != token.i:
-        token = token.head
-    return token
-
-
-def _speech_verb_of(token: Token) -> Token | None:
-    """Return the speech verb whose speaker (subject or by-agent) is this token's phrase."""
-    head = _speaker_head(token)
-    verb = None
-    if head.dep_ in SPEAKER_DEPS:
-        verb = head.head
-    elif head.dep_ == "pobj" and head.head.dep_ == "agent":
-        verb = head.head.head
-    if verb is not None and verb.pos_ in ("VERB", "AUX") and verb.lemma_ in SPEECH_LEMMAS:
-        return verb
-    return None
-
-
-def _speech_content(target: Span) -> set[int]:
-    """Token indices of what the target says: the content of a speech verb it is subject of.
-
-    The content is the verb's clausal complement or object, the rest of the sentence when
-    the verb is itself attached to the quoted clause (``"...," he said``), and every quoted
-    token of the sentence; the target's own tokens are never content.
-    """
-    verb = _speech_verb_of(target.root)
-    if verb is None:
-        return set()
-    sent = target.root.sent
-    content: set[int] = set()
-    for child in verb.children:
-        if child.dep_ in ("ccomp", "parataxis", "xcomp", "dobj", "oprd"):
-            content.update(token.i for token in child.subtree)
-    if verb.dep_ in ("parataxis", "ccomp", "advcl", "conj"):
-        inside = {token.i for token in verb.subtree}
-        content.update(token.i for token in sent if token.i not in inside)
-    for start, end in quote_spans(sent.text):
-        content.update(token.i for token in sent if start <= token.idx - sent.start_char < end)
-    return content - {token.i for token in target}
 
 
 def _contrast_scale(target: Span) -> dict[int, float]:

@@ -1,0 +1,201 @@
+"""Who speaks: quotations in a sentence and the speaker of each.
+
+Shared by the mentions stage (a pronoun that introduces a quotation does not refer to a person
+named inside it) and the sentiment stage (each mention's voice and speaker).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from spacy.tokens import Span, Token
+
+SPEECH_LEMMAS = frozenset(
+    {"say", "tell", "add", "claim", "argue", "write", "state", "declare", "insist"}
+    | {"announce", "remark", "reply", "respond", "explain", "warn", "note", "complain"}
+    | {"assert", "suggest", "acknowledge", "admit", "report", "recall", "testify", "tweet"}
+    | {"comment", "observe", "exclaim", "answer", "maintain", "contend", "predict", "ask"}
+    | {"believe", "think", "urge", "retort", "protest", "proclaim", "confide", "telegraph"}
+    | {"mention", "reveal", "repeat", "confess", "concede", "object", "recount", "inform"}
+    | {"shout", "cry", "whisper", "mutter", "snap", "scribble", "jot", "cable", "wire"}
+)
+"""Lemmas of verbs of saying, writing and believing: their subject speaks, their complement is
+speech (the saying and manner-of-speaking verbs of Levin's classes, and verbs of writing)."""
+SPEAKER_DEPS = frozenset({"nsubj", "nsubjpass"})
+
+Voice = Literal["narration", "quotation"]
+"""``narration``: the author's own words; ``quotation``: inside quotation marks."""
+
+DOUBLE_OPEN, DOUBLE_CLOSE = "\u201c\u00ab", "\u201d\u00bb"
+SINGLE_QUOTES = "'\u2018\u2019"
+QUOTE_OPENERS = " \t\n([{\u2014\u2013-/"
+"""Characters after which a single quote mark opens a quotation."""
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """Return the quoted stretches of a text as character spans (quote marks included).
+
+    Double quotes (straight, curly, guillemets) pair up as they come; a single quote opens
+    a quotation after a space or bracket and closes an open single quotation before a
+    non-letter, so apostrophes inside words ("Lenin's") are not quotes. A closing mark with
+    no opener quotes from the start (a quotation continued from an earlier sentence); an
+    opener left open quotes to the end.
+
+    Args:
+        text: A sentence or paragraph.
+
+    Returns:
+        Sorted, non-overlapping ``(start, end)`` spans.
+    """
+    spans: list[tuple[int, int]] = []
+    opened: tuple[int, str] | None = None
+    for i, char in enumerate(text):
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        if char == '"':
+            kind = "double-straight"
+        elif char in DOUBLE_OPEN or char in DOUBLE_CLOSE:
+            kind = "double"
+        elif char in SINGLE_QUOTES:
+            kind = "single"
+        else:
+            continue
+        if opened is not None:
+            closes = kind == opened[1] and (char not in DOUBLE_OPEN if kind == "double" else True)
+            if kind == "single":
+                closes = closes and not before.isspace() and not after.isalnum()
+            if closes:
+                spans.append((opened[0], i + 1))
+                opened = None
+            continue
+        if kind == "single":
+            if before in QUOTE_OPENERS and not after.isspace() and char != "\u2019":
+                opened = (i, kind)
+            elif before in ",.;:!?" and not spans and not after.isalnum():
+                spans.append((0, i + 1))  # closes a quotation begun in an earlier sentence
+            # otherwise an apostrophe ("Lenin's") or a plural possessive ("the Bolsheviks'")
+        elif char in DOUBLE_CLOSE:
+            if not spans:
+                spans.append((0, i + 1))
+        else:
+            opened = (i, kind)
+    if opened is not None:
+        spans.append((opened[0], len(text)))
+    return spans
+
+
+def find_voice(target: Span) -> tuple[Voice, Span | None]:
+    """Tell narration from quotation at a target, and find who speaks a quotation.
+
+    Args:
+        target: The target's tokens in a parsed Doc.
+
+    Returns:
+        ``(voice, speaker)``: the speaker is the subject (or by-agent) phrase head of the
+        speech verb nearest to the quotation holding the target in its sentence; for a
+        quotation that opens its sentence, has no speech verb there and continues one that
+        runs to the end of the sentence before, that one's speaker ("Stalin wrote: 'No.
+        Let him go.'"). None when the target is narration or no speaker is found.
+    """
+    sent = target.root.sent
+    offset = target.start_char - sent.start_char
+    spans = [(a, b) for a, b in quote_spans(sent.text) if a <= offset < b]
+    if not spans:
+        return "narration", None
+    quote_start, quote_end = spans[0]
+    candidates = []
+    for token in sent:
+        position = token.idx - sent.start_char
+        if quote_start <= position < quote_end or token.lemma_ not in SPEECH_LEMMAS:
+            continue
+        speaker = speaker_of(token)
+        if speaker is not None:
+            distance = min(abs(position - quote_start), abs(position - quote_end))
+            candidates.append((distance, token.i, speaker))
+    if candidates:
+        return "quotation", min(candidates, key=lambda item: item[:2])[2]
+    if quote_start == 0 and sent.start > 0:
+        previous = target.doc[sent.start - 1].sent
+        opened = quote_spans(previous.text)
+        if opened and opened[-1][1] == len(previous.text):
+            return "quotation", find_voice(previous[-1:])[1]
+    return "quotation", None
+
+
+def speaker_label(speaker: Span | None, mentions: Iterable[tuple[int, int, str]]) -> str | None:
+    """Name a speaker: the leader id of a mention inside the speaker phrase, else a name.
+
+    Args:
+        speaker: The speaker phrase from :func:`find_voice`, or None.
+        mentions: ``(start, end, leader)`` character spans of the chapter's leader mentions.
+
+    Returns:
+        A leader id; else the phrase text when its head is a proper noun; else None
+        (an unresolved pronoun or a common noun such as "the committee").
+    """
+    if speaker is None:
+        return None
+    for start, end, leader in mentions:
+        if start < speaker.end_char and speaker.start_char < end:
+            return leader
+    return speaker.text if speaker.root.pos_ == "PROPN" else None
+
+
+def speaker_of(verb: Token) -> Span | None:
+    """Return the subject (or by-agent) phrase of a speech verb, compounds included."""
+    if verb.pos_ not in ("VERB", "AUX"):
+        return None
+    for child in verb.children:
+        head = None
+        if child.dep_ in SPEAKER_DEPS:
+            head = child
+        elif child.dep_ == "agent":
+            head = next((t for t in child.children if t.dep_ == "pobj"), None)
+        if head is not None:
+            left = min([head, *(t for t in head.lefts if t.dep_ in ("compound", "flat"))])
+            return head.doc[left.i : head.i + 1]
+    return None
+
+
+def speaker_head(token: Token) -> Token:
+    """Climb from a token through appositions, compounds and conjuncts to its phrase head."""
+    while token.dep_ in ("appos", "compound", "conj", "flat") and token.head.i != token.i:
+        token = token.head
+    return token
+
+
+def speech_verb_of(token: Token) -> Token | None:
+    """Return the speech verb whose speaker (subject or by-agent) is this token's phrase."""
+    head = speaker_head(token)
+    verb = None
+    if head.dep_ in SPEAKER_DEPS:
+        verb = head.head
+    elif head.dep_ == "pobj" and head.head.dep_ == "agent":
+        verb = head.head.head
+    if verb is not None and verb.pos_ in ("VERB", "AUX") and verb.lemma_ in SPEECH_LEMMAS:
+        return verb
+    return None
+
+
+def speech_content(target: Span) -> set[int]:
+    """Token indices of what the target says: the content of a speech verb it is subject of.
+
+    The content is the verb's clausal complement or object, the rest of the sentence when
+    the verb is itself attached to the quoted clause (``"...," he said``), and every quoted
+    token of the sentence; the target's own tokens are never content.
+    """
+    verb = speech_verb_of(target.root)
+    if verb is None:
+        return set()
+    sent = target.root.sent
+    content: set[int] = set()
+    for child in verb.children:
+        if child.dep_ in ("ccomp", "parataxis", "xcomp", "dobj", "oprd"):
+            content.update(token.i for token in child.subtree)
+    if verb.dep_ in ("parataxis", "ccomp", "advcl", "conj"):
+        inside = {token.i for token in verb.subtree}
+        content.update(token.i for token in sent if token.i not in inside)
+    for start, end in quote_spans(sent.text):
+        content.update(token.i for token in sent if start <= token.idx - sent.start_char < end)
+    return content - {token.i for token in target}
