@@ -456,3 +456,8 @@ def test_pronoun_in_a_quotation_is_not_its_speaker(nlp, opening, closing):
 def test_pronoun_in_a_continued_quotation_is_not_its_speaker(nlp):
     text = "Trotski asked for more time. Zinoviev wrote: 'It is late. Let him wait.'"
     assert pronouns_of(nlp, text) == [("him", "trotsky")]
+
+
+def test_parenthetical_speech_tag_pronoun_is_not_the_subject_it_interrupts(nlp):
+    text = "Trotski was furious. Krasin, he declared, had signed a shameful deal."
+    assert pronouns_of(nlp, text) == [("he", "trotsky")]

@@ -610,8 +610,8 @@ def _pronoun_matches(
     then subjects, then the nearest. An object pronoun ("him") cannot take the subject of
     its own verb. Confidence is 0.9 in the same sentence, 0.85 one sentence back, 0.7 two
     back, 0.1 lower across a paragraph break, and times 0.6 when a different person of the
-    same gender is nearly as salient. Quotation marks bar some antecedents
-    (:func:`_barred_by_quotation`). A pronoun whose winner is not a leader is dropped, as are
+    same gender is nearly as salient. Speech bars some antecedents
+    (:func:`_barred_by_speech`). A pronoun whose winner is not a leader is dropped, as are
     resolutions below :data:`PRONOUN_MIN_CONFIDENCE`.
     """
     if layout.sentences.empty:
@@ -630,7 +630,7 @@ def _pronoun_matches(
                 continue  # bound to a thing or a person who is not in view
             best = (bound, 0.9)
         else:
-            best = _antecedent(token, here, referents, _barred_by_quotation(token, referents))
+            best = _antecedent(token, here, referents, _barred_by_speech(token, referents))
         if best is None:
             continue
         referent, confidence = best
@@ -740,23 +740,29 @@ def _governing_verbs(token) -> set[int]:
     return verbs
 
 
-def _barred_by_quotation(token, referents: list[_Referent]) -> Callable[[_Referent], bool] | None:
+def _barred_by_speech(token, referents: list[_Referent]) -> Callable[[_Referent], bool] | None:
     """Tell which referents a pronoun cannot take because it speaks or is spoken (None: any).
 
     A pronoun that is the speaker of a verb of saying does not refer to a person named in a
-    quotation of its sentence ("'Bukharin,' he declared, 'is ...'" is not Bukharin
+    quotation of its sentence, or in the clause its verb interrupts ("'Bukharin,' he
+    declared, 'is ...'" and "Krasin, he declared, had ..." are not Bukharin or Krasin
     speaking). Inside a quotation, a third-person pronoun does not refer to the quotation's
     speaker ("Lenin replied: 'He is far from intelligent'" is not about Lenin). Single
     quotes count as well as double ones (:func:`leaderlens.voice.quote_spans`).
     """
     sent = token.sent
     quotes = [(sent.start_char + a, sent.start_char + b) for a, b in quote_spans(sent.text)]
-    if not quotes:
-        return None
     if not _inside(quotes, token.idx):
-        if speech_verb_of(token) is None:
+        verb = speech_verb_of(token)
+        if verb is None:
             return None
-        return lambda ref: _inside(quotes, ref.start)
+        said = set()
+        if verb.dep_ == "parataxis":  # "Krasin, he declared, had ...": the interrupted clause
+            tag = {t.i for t in verb.subtree}
+            said = {t.idx for t in verb.head.subtree if t.i not in tag}
+        if not quotes and not said:
+            return None
+        return lambda ref: _inside(quotes, ref.start) or ref.start in said
     _, speaker = find_voice(token.doc[token.i : token.i + 1])
     if speaker is None:
         return None
