@@ -34,7 +34,7 @@ SCORED = [
     ("rykov", 0, 0.6, 1, "narration"),
     ("tomsky", 0, -0.7, -1, "narration"),
     ("rykov", 1, -0.2, 0, "narration"),
-    ("rykov", 2, 0.0, 0, "narration"),
+    ("rykov", 2, 0.0, 0, "reported"),
     ("tomsky", 1, -0.9, -1, "quotation"),
     ("tomsky", 2, 0.1, 0, "narration"),
 ]
@@ -110,6 +110,7 @@ def test_tone_levels_and_voices() -> None:
     assert tomsky["low"] <= tomsky["mean"] <= tomsky["high"]
     narration = result[(result["level"] == "corpus") & (result["voices"] == "narration")]
     assert narration.set_index("leader").loc["tomsky", "n"] == 2  # the quotation is left out
+    assert narration.set_index("leader").loc["rykov", "n"] == 2  # so is reported speech
     sections = result[(result["level"] == "section") & (result["voices"] == "all")]
     assert sorted(zip(sections["leader"], sections["section"], strict=True)) == [
         ("rykov", "One"),

@@ -56,3 +56,25 @@ def test_quotation_inside_the_sentence_before_does_not_lend_its_speaker(nlp: Lan
     doc = nlp(text)
     start = text.index("him")
     assert voice.find_voice(doc.char_span(start, start + 3)) == ("quotation", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "expected"),
+    [
+        ("Lenin wrote that Stalin was rude.", "Stalin", ("reported", "Lenin")),
+        ("Lenin wrote that Stalin was rude.", "Lenin", ("narration", None)),
+        ("Krasin, he declared, had signed a shameful deal.", "Krasin", ("reported", "he")),
+        ("Krasin, he declared, had signed a shameful deal.", "he", ("narration", None)),
+        ("Rykov thought that Tomsky would fail.", "Tomsky", ("reported", "Rykov")),
+        ("We cannot say that Lenin was ill.", "Lenin", ("narration", None)),
+        ("Stalin was plotting; Rykov suggested a plan.", "Stalin", ("narration", None)),
+        ("The evidence suggests that Lenin was ill.", "Lenin", ("narration", None)),
+    ],
+)
+def test_reported_speech_has_a_person_as_speaker(
+    nlp: Language, text: str, target: str, expected: tuple[str, str | None]
+) -> None:
+    doc = nlp(text)
+    start = text.index(target)
+    kind, speaker = voice.find_voice(doc.char_span(start, start + len(target)))
+    assert (kind, None if speaker is None else speaker.text) == expected

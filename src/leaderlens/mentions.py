@@ -35,7 +35,7 @@ from spacy.tokens import Doc, Span
 from leaderlens.positions import Layout, locate
 from leaderlens.roster import Leader, TitleScope
 from leaderlens.tables import ENTITIES, MENTIONS, empty_frame
-from leaderlens.voice import find_voice, quote_spans, speech_verb_of
+from leaderlens.voice import find_voice, is_speech_tag, quote_spans, speech_verb_of
 
 log = logging.getLogger(__name__)
 
@@ -757,7 +757,7 @@ def _barred_by_speech(token, referents: list[_Referent]) -> Callable[[_Referent]
         if verb is None:
             return None
         said = set()
-        if verb.dep_ == "parataxis":  # "Krasin, he declared, had ...": the interrupted clause
+        if is_speech_tag(verb):  # "Krasin, he declared, had ...": the interrupted clause
             tag = {t.i for t in verb.subtree}
             said = {t.idx for t in verb.head.subtree if t.i not in tag}
         if not quotes and not said:

@@ -1374,7 +1374,7 @@ def tone_figure(corpus: Corpus, *, top: int = 15) -> Figure | None:
                     marker="D",
                     markerfacecolor="white",
                     linewidth=0.8,
-                    label="narration only (quotations left out)",
+                    label="narration only (quoted and reported speech left out)",
                 ),
             ],
             fontsize=7.5,
@@ -2305,9 +2305,10 @@ def evidence_table(
     many = corpus["chapters"]["chapter"].nunique() > 1
 
     def voice(row: Any) -> str:
-        if row.voice == "quotation":
+        if row.voice in ("quotation", "reported"):
             speaker = "" if _is_missing(row.speaker) else names.get(row.speaker, row.speaker)
-            return "quoted" + (f" ({md_escape(speaker)})" if speaker else "")
+            kind = "quoted" if row.voice == "quotation" else "reported"
+            return kind + (f" ({md_escape(speaker)})" if speaker else "")
         return "narration" if row.voice == "narration" else "–"
 
     return pd.DataFrame(

@@ -98,9 +98,11 @@ SENTIMENT = Table(
     ),
     ("chapter", "mention_id"),
 )
-"""``voice``: ``narration`` (the author's words) or ``quotation`` (inside quotation marks;
-null only in tables from before voice was recorded); ``speaker``: who speaks the quotation,
-as a leader id when the speaker is a leader mention, else the name as printed, else null."""
+"""``voice``: ``narration`` (the author's words), ``quotation`` (inside quotation marks) or
+``reported`` (what a person in the text says or thinks, in the author's words: "Lenin wrote
+that Stalin was rude"); null only in tables from before voice was recorded. ``speaker``: who
+speaks the quotation or reported speech, as a leader id when the speaker is a leader
+mention, else the name as printed, else null."""
 
 PAIR_TONE_FIELDS = [
     pa.field("tone_a", pa.float64()),
@@ -467,8 +469,9 @@ TONE = Table(
 )
 """Tone toward each leader per ``level`` (corpus | chapter | section; ``chapter``/``section``
 null above their level; ``section`` null inside a level-section row = before any heading),
-over ``voices`` ``all`` mentions or ``narration`` only (quotations left out): n scored
-mentions, mean score, percentile bootstrap 95% interval (null when n < 2), label shares."""
+over ``voices`` ``all`` mentions or ``narration`` only (quoted and reported speech left
+out): n scored mentions, mean score, percentile bootstrap 95% interval (null when n < 2),
+label shares."""
 
 EVIDENCE = Table(
     "evidence",

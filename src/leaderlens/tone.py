@@ -4,9 +4,9 @@ Reads every chapter's ``sentiment``, ``mentions`` and ``sentences`` tables (and 
 and writes two corpus tables (see ``tables.TONE`` and ``tables.EVIDENCE``):
 
 - ``tone``: per leader and level (the whole corpus, each chapter, each section), with all
-  mentions and with the author's narration only (quotations left out): n, mean score, a
-  seeded percentile bootstrap 95% interval of the mean, and the shares of negative, neutral
-  and positive labels.
+  mentions and with the author's narration only (quoted and reported speech left out): n,
+  mean score, a seeded percentile bootstrap 95% interval of the mean, and the shares of
+  negative, neutral and positive labels.
 - ``evidence``: per leader, the ``k`` most negative and ``k`` most positive passages (one
   per sentence): the sentence, the mention's offsets in it, page, section, score and voice.
 """
@@ -38,6 +38,8 @@ Level = Literal["corpus", "chapter", "section"]
 Voices = Literal["all", "narration"]
 LEVELS: tuple[Level, ...] = ("corpus", "chapter", "section")
 VOICES: tuple[Voices, ...] = ("all", "narration")
+SPEECH_VOICES = ("quotation", "reported")
+"""Voices that are not the author's own; ``narration`` tone leaves them out."""
 POLARITIES = {"negative": -1, "positive": 1}
 """Evidence polarity -> the sentiment label a passage must carry."""
 
@@ -106,7 +108,7 @@ def tone_table(scored: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0) -> pd
     }
     rows = []
     for voices in VOICES:
-        subset = scored if voices == "all" else scored[scored["voice"] != "quotation"]
+        subset = scored if voices == "all" else scored[~scored["voice"].isin(SPEECH_VOICES)]
         for level in LEVELS:
             groups = subset.groupby(keys[level], sort=True, dropna=False)
             for key, group in groups:

@@ -1,4 +1,4 @@
-"""Who speaks: quotations in a sentence and the speaker of each.
+"""Who speaks: quotations and reported speech in a sentence, and the speaker of each.
 
 Shared by the mentions stage (a pronoun that introduces a quotation does not refer to a person
 named inside it) and the sentiment stage (each mention's voice and speaker).
@@ -23,9 +23,15 @@ SPEECH_LEMMAS = frozenset(
 """Lemmas of verbs of saying, writing and believing: their subject speaks, their complement is
 speech (the saying and manner-of-speaking verbs of Levin's classes, and verbs of writing)."""
 SPEAKER_DEPS = frozenset({"nsubj", "nsubjpass"})
+COMPLEMENT_DEPS = frozenset({"ccomp", "xcomp", "dobj", "parataxis"})
+"""Dependencies by which a verb of saying has content of its own."""
 
-Voice = Literal["narration", "quotation"]
-"""``narration``: the author's own words; ``quotation``: inside quotation marks."""
+Voice = Literal["narration", "quotation", "reported"]
+"""``narration``: the author's own words; ``quotation``: inside quotation marks;
+``reported``: what a person in the text says or thinks, in the author's words ("Lenin wrote
+that Stalin was rude" is reported for Stalin)."""
+REPORTERS = frozenset({"he", "she", "they"})
+"""Pronouns that can report speech; others (I, we, it) are the author or a thing."""
 
 DOUBLE_OPEN, DOUBLE_CLOSE = "\u201c\u00ab", "\u201d\u00bb"
 SINGLE_QUOTES = "'\u2018\u2019"
@@ -92,7 +98,8 @@ def find_voice(target: Span) -> tuple[Voice, Span | None]:
         target: The target's tokens in a parsed Doc.
 
     Returns:
-        ``(voice, speaker)``: the speaker is the subject (or by-agent) phrase head of the
+        ``(voice, speaker)``: for reported speech, the subject of its verb
+        (:func:`reporting_verb`); for a quotation, the subject (or by-agent) phrase of the
         speech verb nearest to the quotation holding the target in its sentence; for a
         quotation that opens its sentence, has no speech verb there and continues one that
         runs to the end of the sentence before, that one's speaker ("Stalin wrote: 'No.
@@ -102,7 +109,8 @@ def find_voice(target: Span) -> tuple[Voice, Span | None]:
     offset = target.start_char - sent.start_char
     spans = [(a, b) for a, b in quote_spans(sent.text) if a <= offset < b]
     if not spans:
-        return "narration", None
+        verb = reporting_verb(target)
+        return ("narration", None) if verb is None else ("reported", speaker_of(verb))
     quote_start, quote_end = spans[0]
     candidates = []
     for token in sent:
@@ -121,6 +129,58 @@ def find_voice(target: Span) -> tuple[Voice, Span | None]:
         if opened and opened[-1][1] == len(previous.text):
             return "quotation", find_voice(previous[-1:])[1]
     return "quotation", None
+
+
+def reporting_verb(target: Span) -> Token | None:
+    """Return the verb of saying or thinking whose reported content holds the target.
+
+    The content is the verb's clausal complement ("Lenin wrote that [Stalin was rude]") or
+    the clause the verb interrupts as a parenthetical tag ("[Krasin], he declared, [had
+    ...]"). The verb must have a person as its subject: a proper noun or he, she, they (not
+    "we", the author, nor "the evidence suggests"). None when the target is the author's.
+    """
+    node, came = target.root, -1  # came: the index of the child climbed from
+    while True:
+        for child in node.children:
+            if child.i != came and is_speech_tag(child) and _reports(child):
+                return child
+        if node.head.i == node.i:
+            return None
+        if node.dep_ == "ccomp" and _reports(node.head) and not _apart(node, node.head):
+            return node.head
+        node, came = node.head, node.i
+
+
+def _apart(clause: Token, verb: Token) -> bool:
+    """Whether a semicolon stands between a clause and a verb: the parser can take "X was
+    plotting; the Secretariat suggested ..." for "'X was plotting,' the Secretariat said"."""
+    doc = verb.doc
+    if clause.i < verb.i:
+        between = doc[clause.right_edge.i + 1 : verb.i]
+    else:
+        between = doc[verb.i + 1 : clause.left_edge.i]
+    return any(token.text == ";" for token in between)
+
+
+def is_speech_tag(verb: Token) -> bool:
+    """Whether a verb is a parenthetical tag of saying ("Krasin, he declared, had ..."): a
+    verb of saying the parser attaches to the clause it interrupts, with no complement of
+    its own (not "..., but the Secretariat suggested that ...")."""
+    return (
+        verb.dep_ == "parataxis"
+        and verb.lemma_ in SPEECH_LEMMAS
+        and not any(child.dep_ in COMPLEMENT_DEPS for child in verb.children)
+    )
+
+
+def _reports(verb: Token) -> bool:
+    """Whether a verb of saying or thinking has a person as its subject."""
+    if verb.pos_ not in ("VERB", "AUX") or verb.lemma_ not in SPEECH_LEMMAS:
+        return False
+    speaker = speaker_of(verb)
+    return speaker is not None and (
+        speaker.root.pos_ == "PROPN" or speaker.root.lower_ in REPORTERS
+    )
 
 
 def speaker_label(speaker: Span | None, mentions: Iterable[tuple[int, int, str]]) -> str | None:
