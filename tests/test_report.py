@@ -1140,6 +1140,7 @@ def test_tone_method_note_describes_the_method_the_run_used(tmp_path: Path) -> N
     model = report.tone_method_note(corpus_with("model-minilm-lora8-clause/v2"))
     assert "sentence encoder" in model and "learnt from modern news" in model
     assert "Lexicons were built" not in model
+    assert "reported speech" in model and "narration-only figures leave them out" in model
     mixed = report.tone_method_note(corpus_with("sentence-vader+domain/v2", "model-x/v1"))
     assert "whole sentence" in mixed and "encoder" in mixed
     empty = report.Corpus(frames={}, graph=None, run={}, data_dir=tmp_path)

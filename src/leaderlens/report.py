@@ -1670,9 +1670,14 @@ def tone_method_note(corpus: Corpus) -> str:
     return (
         f"- **Tone.** {reads}{used}, between −1 and +1, and labels it negative, neutral or "
         f"positive. {limits} It measures the tone of the *text around* a leader, not the "
-        "historian's opinion of the person. The interval is a bootstrap over mentions, which "
-        "treats mentions as independent; mentions in one paragraph are not, so the intervals "
-        "are somewhat too narrow, and intervals for leaders with few mentions are very wide."
+        "historian's opinion of the person. Quotations (single or double quotation marks) and "
+        "reported speech or thought (what follows a verb of saying or thinking whose subject "
+        'is a person: "Lenin wrote that ...") are marked with their speaker where the parse '
+        "finds one, and the narration-only figures leave them out; speech without such a verb "
+        '("according to Trotski, ...") counts as narration. The interval is a bootstrap over '
+        "mentions, which treats mentions as independent; mentions in one paragraph are not, "
+        "so the intervals are somewhat too narrow, and intervals for leaders with few mentions "
+        "are very wide."
     )
 
 
