@@ -1,14 +1,21 @@
-"""Chapter discovery and per-job logging used by the Snakemake rules."""
+"""Chapter discovery, per-job logging, provenance and the code digest used by the rules."""
 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
 import spacy
 
-from leaderlens.workflow import chapter_metadata, discover_chapters, job_logging, provenance
+from leaderlens.workflow import (
+    chapter_metadata,
+    code_digest,
+    discover_chapters,
+    job_logging,
+    provenance,
+)
 
 
 def test_chapters_are_sorted_txt_stems(tmp_path: Path) -> None:
@@ -83,3 +90,45 @@ def test_bad_chapter_metadata_names_file_and_key(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("nuber: 2\n")
     with pytest.raises(ValueError, match=r"a\.yaml: unknown key 'nuber'"):
         discover_chapters(tmp_path)
+
+
+def write_package(root: Path) -> tuple[Path, Path]:
+    """A tiny stand-in for the package: a script imports a, a imports b, c stands alone."""
+    package = root / "leaderlens"
+    (package / "resources").mkdir(parents=True)
+    (package / "__init__.py").write_text('__version__ = "0"\n')
+    (package / "a.py").write_text("from leaderlens import b\nfrom leaderlens.b import g\n")
+    (package / "b.py").write_text("def g():\n    return 1\n")
+    (package / "c.py").write_text("def h():\n    return 2\n")
+    (package / "resources" / "lexicon.tsv").write_text("word\t1\n")
+    script = root / "stage.py"
+    script.write_text("from leaderlens import __version__\nfrom leaderlens.a import f\n")
+    return script, package
+
+
+def test_code_digest_follows_the_imports_of_the_script(tmp_path: Path) -> None:
+    script, package = write_package(tmp_path)
+    before = code_digest(script, package)
+    assert before == code_digest(script, package)
+    (package / "c.py").write_text("def h():\n    return 3\n")  # not imported
+    (package / "resources" / "lexicon.tsv").write_text("word\t2\n")  # not read
+    assert code_digest(script, package) == before
+    (package / "b.py").write_text("def g():\n    return 2\n")  # imported through a
+    changed = code_digest(script, package)
+    assert changed != before
+    (package / "b.py").write_text("from importlib import resources\n")  # now reads them
+    with_resources = code_digest(script, package)
+    (package / "resources" / "lexicon.tsv").write_text("word\t3\n")
+    assert code_digest(script, package) != with_resources
+
+
+def test_every_stage_passes_the_digest_of_its_own_script() -> None:
+    rules = Path(__file__).resolve().parents[1] / "workflow" / "rules"
+    stages = 0
+    for path in sorted(rules.glob("*.smk")):
+        for block in re.split(r"(?m)^(?=rule )", path.read_text())[1:]:
+            script = re.search(r'script:\s+"\.\./\.\./scripts/(\w+)\.py"', block)
+            assert script is not None, block.splitlines()[0]
+            assert f'code=stage_code("{script[1]}")' in block, block.splitlines()[0]
+            stages += 1
+    assert stages >= 10

@@ -1,7 +1,9 @@
-"""Glue between Snakemake and the package: chapter discovery and per-job logging."""
+"""Glue between Snakemake and the package: chapter discovery, per-job logging, provenance and
+the digest of the code each rule runs."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.metadata
 import json
@@ -214,3 +216,67 @@ def provenance(
             for chapter, path in zip(chapters, raw_files, strict=True)
         ],
     }
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+"""The installed ``leaderlens`` package (the source folder in an editable install)."""
+
+
+def code_digest(script: str | Path, package: str | Path = PACKAGE_DIR) -> str:
+    """Digest the package code a rule's script runs, for the rule's ``code`` param.
+
+    Snakemake reruns a job when its script or params change, but not when a module the
+    script imports does. So each rule passes this digest as a param: the ``leaderlens``
+    modules the script imports, directly or through each other, with the package's
+    ``__init__`` and, when one of them reads package resources, every resource file (the
+    tone model, the lexicon). Changing that code reruns the rule; changing other modules
+    does not.
+
+    Args:
+        script: The rule's script.
+        package: The ``leaderlens`` package folder.
+
+    Returns:
+        The first 16 hex digits of a SHA-256 over the files' names and contents.
+    """
+    package = Path(package)
+    modules: set[str] = set()
+    reads_resources = False
+    pending, _ = _package_imports(Path(script).read_text(encoding="utf-8"))
+    while pending:
+        name = pending.pop()
+        path = package / f"{name}.py"
+        if name in modules or not path.is_file():
+            continue  # seen, or a name imported from the package root (``__version__``)
+        modules.add(name)
+        imports, resources = _package_imports(path.read_text(encoding="utf-8"))
+        pending |= imports
+        reads_resources |= resources
+    files = [package / "__init__.py", *(package / f"{name}.py" for name in sorted(modules))]
+    if reads_resources:
+        files += sorted(p for p in (package / "resources").rglob("*") if p.is_file())
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _package_imports(source: str) -> tuple[set[str], bool]:
+    """The ``leaderlens`` modules a source imports, and whether it imports
+    ``importlib.resources`` (to read package files)."""
+    modules: set[str] = set()
+    resources = False
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "leaderlens" and len(parts) > 1:
+                modules.add(parts[1])
+            resources |= name.startswith("importlib.resources")
+    return modules, resources

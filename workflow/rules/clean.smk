@@ -20,6 +20,7 @@ rule clean:
         mem_mb=1000,
         runtime=10,
     params:
+        code=stage_code("clean"),
         model=config["model"],
         protected=protected_terms,
     script:

@@ -16,6 +16,7 @@ rule collocates:
         mem_mb=1000,
         runtime=10,
     params:
+        code=stage_code("collocates"),
         window=config["collocates"]["window"],
         min_count=config["collocates"]["min_count"],
         top=config["collocates"]["top"],
@@ -42,6 +43,7 @@ rule collocates_corpus:
         mem_mb=2000,
         runtime=20,
     params:
+        code=stage_code("collocates"),
         window=config["collocates"]["window"],
         min_count=config["collocates"]["min_count"],
         top=config["collocates"]["top"],

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from leaderlens.clean import decode_raw, relevant_terms
 from leaderlens.roster import load_roster, roster_terms
-from leaderlens.workflow import CHAPTER_PATTERN, discover_chapters
+from leaderlens.workflow import CHAPTER_PATTERN, code_digest, discover_chapters
 
 # A broken roster stops the run here, with a message naming the file, not inside a job.
 ROSTER_TERMS = roster_terms(load_roster(config["roster"]))
@@ -13,6 +13,16 @@ CHAPTERS = discover_chapters("data/raw")
 
 wildcard_constraints:
     chapter=CHAPTER_PATTERN,
+
+
+def stage_code(stage):
+    """Return the digest of the package code scripts/<stage>.py runs (code_digest).
+
+    Every stage passes it as its param ``code``. Snakemake reruns a job whose params
+    changed, so an edit of the package reruns the stages that run the edited code, and
+    only those.
+    """
+    return code_digest(Path(workflow.basedir) / "scripts" / f"{stage}.py")
 
 
 def chapter_tables(name):

@@ -22,6 +22,7 @@ rule cooccurrence:
         mem_mb=1000,
         runtime=10,
     params:
+        code=stage_code("cooccurrence"),
         scopes=config["cooccurrence"]["scopes"],
         min_count=config["cooccurrence"]["min_count"],
         window=config["cooccurrence"]["window"],

@@ -59,6 +59,7 @@ rule corpus:
         mem_mb=2000,
         runtime=20,
     params:
+        code=stage_code("corpus"),
         chapters=CHAPTERS,
         scopes=config["cooccurrence"]["scopes"],
         min_count=config["cooccurrence"]["min_count"],

@@ -19,6 +19,7 @@ rule mentions:
         mem_mb=1500,
         runtime=15,
     params:
+        code=stage_code("mentions"),
         titles=config["mentions"]["titles"],
         pronouns=config["mentions"]["pronouns"],
         fuzzy_threshold=config["mentions"]["fuzzy_threshold"],

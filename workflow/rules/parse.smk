@@ -17,6 +17,7 @@ rule parse:
         mem_mb=parse_mem_mb,
         runtime=30,
     params:
+        code=stage_code("parse"),
         model=config["model"],
     script:
         "../../scripts/parse.py"

@@ -16,6 +16,7 @@ rule persons:
         mem_mb=1000,
         runtime=10,
     params:
+        code=stage_code("persons"),
         min_mentions=config["mentions"]["persons_min_mentions"],
     script:
         "../../scripts/persons.py"

@@ -21,5 +21,7 @@ rule report:
     resources:
         mem_mb=3000,
         runtime=20,
+    params:
+        code=stage_code("report"),
     script:
         "../../scripts/report.py"

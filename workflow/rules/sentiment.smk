@@ -15,6 +15,7 @@ rule sentiment:
         mem_mb=1500,
         runtime=15,
     params:
+        code=stage_code("sentiment"),
         method=config["sentiment"]["method"],
         neutral_band=config["sentiment"]["neutral_band"],
     script:

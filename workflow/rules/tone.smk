@@ -20,6 +20,7 @@ rule tone:
         mem_mb=1000,
         runtime=10,
     params:
+        code=stage_code("tone"),
         chapters=CHAPTERS,
         bootstrap_samples=config["corpus"]["bootstrap_samples"],
         seed=config["corpus"]["seed"],
