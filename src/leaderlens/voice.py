@@ -92,7 +92,7 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
 
 
 def find_voice(target: Span) -> tuple[Voice, Span | None]:
-    """Tell narration from quotation at a target, and find who speaks a quotation.
+    """Tell narration, quotation and reported speech apart at a target, and find who speaks.
 
     Args:
         target: The target's tokens in a parsed Doc.
