@@ -118,6 +118,8 @@ def test_code_digest_follows_the_imports_of_the_script(tmp_path: Path) -> None:
     assert changed != before
     (package / "b.py").write_text("from importlib import resources\n")  # now reads them
     with_resources = code_digest(script, package)
+    (package / "resources" / "README.md").write_text("How the lexicon was made.\n")
+    assert code_digest(script, package) == with_resources  # notes are not code
     (package / "resources" / "lexicon.tsv").write_text("word\t3\n")
     assert code_digest(script, package) != with_resources
 

@@ -229,8 +229,8 @@ def code_digest(script: str | Path, package: str | Path = PACKAGE_DIR) -> str:
     script imports does. So each rule passes this digest as a param: the ``leaderlens``
     modules the script imports, directly or through each other, with the package's
     ``__init__`` and, when one of them reads package resources, every resource file (the
-    tone model, the lexicon). Changing that code reruns the rule; changing other modules
-    does not.
+    tone model, the lexicon; not their Markdown notes). Changing that code reruns the rule;
+    changing other modules does not.
 
     Args:
         script: The rule's script.
@@ -254,7 +254,8 @@ def code_digest(script: str | Path, package: str | Path = PACKAGE_DIR) -> str:
         reads_resources |= resources
     files = [package / "__init__.py", *(package / f"{name}.py" for name in sorted(modules))]
     if reads_resources:
-        files += sorted(p for p in (package / "resources").rglob("*") if p.is_file())
+        resources = (package / "resources").rglob("*")
+        files += sorted(p for p in resources if p.is_file() and p.suffix != ".md")
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
