@@ -69,6 +69,14 @@ def test_quotation_inside_the_sentence_before_does_not_lend_its_speaker(nlp: Lan
         ("We cannot say that Lenin was ill.", "Lenin", ("narration", None)),
         ("Stalin was plotting; Rykov suggested a plan.", "Stalin", ("narration", None)),
         ("The evidence suggests that Lenin was ill.", "Lenin", ("narration", None)),
+        (
+            "According to Leon Trotski, Stalin was a mediocrity.",
+            "Stalin",
+            ("reported", "Leon Trotski"),
+        ),
+        ("Stalin, according to Trotski, was a mediocrity.", "Stalin", ("reported", "Trotski")),
+        ("According to Trotski, Stalin was a mediocrity.", "Trotski", ("narration", None)),
+        ("According to the report, Stalin was ill.", "Stalin", ("narration", None)),
     ],
 )
 def test_reported_speech_has_a_person_as_speaker(

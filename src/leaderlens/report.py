@@ -1672,12 +1672,12 @@ def tone_method_note(corpus: Corpus) -> str:
         f"positive. {limits} It measures the tone of the *text around* a leader, not the "
         "historian's opinion of the person. Quotations (single or double quotation marks) and "
         "reported speech or thought (what follows a verb of saying or thinking whose subject "
-        'is a person: "Lenin wrote that ...") are marked with their speaker where the parse '
-        "finds one, and the narration-only figures leave them out; speech without such a verb "
-        '("according to Trotski, ...") counts as narration. The interval is a bootstrap over '
-        "mentions, which treats mentions as independent; mentions in one paragraph are not, "
-        "so the intervals are somewhat too narrow, and intervals for leaders with few mentions "
-        "are very wide."
+        'is a person, "Lenin wrote that ...", or "according to" a person) are marked with '
+        "their speaker where the parse finds one, and the narration-only figures leave them "
+        'out; a view reported in other ways ("in Trotski\'s eyes") counts as narration. The '
+        "interval is a bootstrap over mentions, which treats mentions as independent; "
+        "mentions in one paragraph are not, so the intervals are somewhat too narrow, and "
+        "intervals for leaders with few mentions are very wide."
     )
 
 

@@ -100,9 +100,9 @@ SENTIMENT = Table(
 )
 """``voice``: ``narration`` (the author's words), ``quotation`` (inside quotation marks) or
 ``reported`` (what a person in the text says or thinks, in the author's words: "Lenin wrote
-that Stalin was rude"); null only in tables from before voice was recorded. ``speaker``: who
-speaks the quotation or reported speech, as a leader id when the speaker is a leader
-mention, else the name as printed, else null."""
+that Stalin was rude", "according to Trotski, ..."); null only in tables from before voice
+was recorded. ``speaker``: who speaks the quotation or reported speech, as a leader id when
+the speaker is a leader mention, else the name as printed, else null."""
 
 PAIR_TONE_FIELDS = [
     pa.field("tone_a", pa.float64()),

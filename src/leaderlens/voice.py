@@ -98,8 +98,8 @@ def find_voice(target: Span) -> tuple[Voice, Span | None]:
         target: The target's tokens in a parsed Doc.
 
     Returns:
-        ``(voice, speaker)``: for reported speech, the subject of its verb
-        (:func:`reporting_verb`); for a quotation, the subject (or by-agent) phrase of the
+        ``(voice, speaker)``: for reported speech, who reports it (:func:`reported_by`);
+        for a quotation, the subject (or by-agent) phrase of the
         speech verb nearest to the quotation holding the target in its sentence; for a
         quotation that opens its sentence, has no speech verb there and continues one that
         runs to the end of the sentence before, that one's speaker ("Stalin wrote: 'No.
@@ -109,8 +109,8 @@ def find_voice(target: Span) -> tuple[Voice, Span | None]:
     offset = target.start_char - sent.start_char
     spans = [(a, b) for a, b in quote_spans(sent.text) if a <= offset < b]
     if not spans:
-        verb = reporting_verb(target)
-        return ("narration", None) if verb is None else ("reported", speaker_of(verb))
+        source = reported_by(target)
+        return ("narration", None) if source is None else ("reported", source)
     quote_start, quote_end = spans[0]
     candidates = []
     for token in sent:
@@ -131,24 +131,40 @@ def find_voice(target: Span) -> tuple[Voice, Span | None]:
     return "quotation", None
 
 
-def reporting_verb(target: Span) -> Token | None:
-    """Return the verb of saying or thinking whose reported content holds the target.
+def reported_by(target: Span) -> Span | None:
+    """Return the person whose words or thoughts the author reports at the target.
 
-    The content is the verb's clausal complement ("Lenin wrote that [Stalin was rude]") or
-    the clause the verb interrupts as a parenthetical tag ("[Krasin], he declared, [had
-    ...]"). The verb must have a person as its subject: a proper noun or he, she, they (not
-    "we", the author, nor "the evidence suggests"). None when the target is the author's.
+    That is the subject of a verb of saying or thinking whose clausal complement holds the
+    target ("Lenin wrote that [Stalin was rude]"), or that interrupts the clause holding it
+    as a parenthetical tag ("[Krasin], he declared, [had ...]"); or the person of an
+    "according to" attached to that clause ("According to Trotski, [Stalin was ...]"). The
+    person is a proper noun or he, she, they (not "we", the author, nor "the evidence
+    suggests"). None when the target is in the author's own words.
     """
     node, came = target.root, -1  # came: the index of the child climbed from
     while True:
         for child in node.children:
-            if child.i != came and is_speech_tag(child) and _reports(child):
-                return child
+            if child.i == came:
+                continue
+            if is_speech_tag(child) and _reports(child):
+                return speaker_of(child)
+            source = _according_to(child)
+            if source is not None:
+                return source
         if node.head.i == node.i:
             return None
         if node.dep_ == "ccomp" and _reports(node.head) and not _apart(node, node.head):
-            return node.head
+            return speaker_of(node.head)
         node, came = node.head, node.i
+
+
+def _according_to(token: Token) -> Span | None:
+    """The person of an "according to X" phrase headed by the token, or None."""
+    if token.dep_ != "prep" or token.lower_ != "according":
+        return None
+    to = next((t for t in token.children if t.lower_ == "to"), None)
+    source = next((t for t in to.children if t.dep_ == "pobj"), None) if to else None
+    return _phrase(source) if source is not None and _is_person(source) else None
 
 
 def _apart(clause: Token, verb: Token) -> bool:
@@ -178,9 +194,12 @@ def _reports(verb: Token) -> bool:
     if verb.pos_ not in ("VERB", "AUX") or verb.lemma_ not in SPEECH_LEMMAS:
         return False
     speaker = speaker_of(verb)
-    return speaker is not None and (
-        speaker.root.pos_ == "PROPN" or speaker.root.lower_ in REPORTERS
-    )
+    return speaker is not None and _is_person(speaker.root)
+
+
+def _is_person(token: Token) -> bool:
+    """Whether a phrase head can be a person who speaks: a proper noun or he, she, they."""
+    return token.pos_ == "PROPN" or token.lower_ in REPORTERS
 
 
 def speaker_label(speaker: Span | None, mentions: Iterable[tuple[int, int, str]]) -> str | None:
@@ -213,9 +232,14 @@ def speaker_of(verb: Token) -> Span | None:
         elif child.dep_ == "agent":
             head = next((t for t in child.children if t.dep_ == "pobj"), None)
         if head is not None:
-            left = min([head, *(t for t in head.lefts if t.dep_ in ("compound", "flat"))])
-            return head.doc[left.i : head.i + 1]
+            return _phrase(head)
     return None
+
+
+def _phrase(head: Token) -> Span:
+    """A name phrase: its head with the compounds before it ("Comrade Rykov")."""
+    left = min([head, *(t for t in head.lefts if t.dep_ in ("compound", "flat"))])
+    return head.doc[left.i : head.i + 1]
 
 
 def speaker_head(token: Token) -> Token:
