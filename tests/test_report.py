@@ -898,6 +898,21 @@ def test_evidence_table_bolds_leader_and_cites_page(corpus: report.Corpus) -> No
     assert table["Tone"].iloc[0] == "−0.70"
 
 
+def test_evidence_table_names_who_speaks(corpus: report.Corpus) -> None:
+    first, second = corpus.top_leaders(2)
+    evidence = corpus["evidence"].copy()
+    shown = (evidence["polarity"] == "negative") & (evidence["rank"] == 1)
+    evidence.loc[shown & (evidence["leader"] == first), ["voice", "speaker"]] = [
+        "reported",
+        second,
+    ]
+    evidence.loc[shown & (evidence["leader"] == second), ["voice", "speaker"]] = ["quotation", None]
+    frames = {**corpus.frames, "evidence": evidence}
+    spoken = report.Corpus(frames=frames, graph=None, run={}, data_dir=corpus.data_dir)
+    table = report.evidence_table(spoken, polarity="negative", top=2)
+    assert list(table["Voice"]) == [f"reported ({ROSTER[second]})", "quoted"]
+
+
 def test_highlight_clips_around_the_target() -> None:
     sentence = "a" * 400 + " Stalin " + "b" * 400
     text = report._highlight(sentence, 401, 407, width=100)
