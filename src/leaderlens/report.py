@@ -2310,11 +2310,11 @@ def evidence_table(
     many = corpus["chapters"]["chapter"].nunique() > 1
 
     def voice(row: Any) -> str:
-        if row.voice in ("quotation", "reported"):
-            speaker = "" if _is_missing(row.speaker) else names.get(row.speaker, row.speaker)
-            kind = "quoted" if row.voice == "quotation" else "reported"
-            return kind + (f" ({md_escape(speaker)})" if speaker else "")
-        return "narration" if row.voice == "narration" else "–"
+        kind = {"quotation": "quoted", "reported": "reported"}.get(row.voice)
+        if kind is None:
+            return "narration" if row.voice == "narration" else "–"
+        speaker = "" if _is_missing(row.speaker) else names.get(row.speaker, row.speaker)
+        return kind + (f" ({md_escape(speaker)})" if speaker else "")
 
     return pd.DataFrame(
         {
