@@ -22,8 +22,8 @@ annotations (never tuned on), and the grouped-CV figures that
 benchmarks/train_tone_model.py stored in resources/tone_model.json.
 
 Each macro-F1 in the first table comes with a percentile bootstrap 95% interval over the
-items (``BOOTSTRAP_SAMPLES`` resamples, fixed seed): on the 40 chapter items it is about
-0.4 wide, so two methods closer than that are not told apart by this set.
+items (``BOOTSTRAP_SAMPLES`` resamples, fixed seed). On the 40 chapter items it is about
+0.4 wide: a difference of a few hundredths between two methods means nothing on this set.
 """
 
 from __future__ import annotations
