@@ -22,8 +22,10 @@ annotations (never tuned on), and the grouped-CV figures that
 benchmarks/train_tone_model.py stored in resources/tone_model.json.
 
 Each macro-F1 in the first table comes with a percentile bootstrap 95% interval over the
-items (``BOOTSTRAP_SAMPLES`` resamples, fixed seed). On the 40 chapter items it is about
-0.4 wide: a difference of a few hundredths between two methods means nothing on this set.
+items (``BOOTSTRAP_SAMPLES`` resamples, fixed seed); on the 40 chapter items it is about 0.4
+wide. The second table compares methods on the same resamples (a paired bootstrap): the
+first method's macro-F1 minus each other's, on the data it was never fitted on (the chapter
+items for the model); an interval that holds 0 does not separate the two.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ TUNED_HELD_OUT = {"chapter": 0.470, "news_rw": 0.578, "news_mt": 0.532}
 """Held-out macro-F1 of the targeted method as printed by ``--tune`` (chapter and rw: the
 whole grid search inside 5-fold CV; mt: never searched, so all of it is held out)."""
 BOOTSTRAP_SAMPLES = 2000
+NEVER_FITTED_ON = {"model": ("chapter",), "targeted": ("news_mt",)}
+"""The datasets each method was neither trained nor tuned on (the paired comparison's data)."""
 WeightKey = tuple[float, float, float, float, float]
 """decay, agent, outside, speaker, other: one cell of the weight grid."""
 
@@ -84,13 +88,15 @@ def metrics(gold: list[int], predicted: list[int]) -> tuple[float, float]:
     return float(f1), float(accuracy_score(gold, predicted))
 
 
-def macro_f1_interval(
+def bootstrap_macro_f1(
     gold: Sequence[int], predicted: Sequence[int], samples: int = BOOTSTRAP_SAMPLES
-) -> str:
-    """Percentile bootstrap 95% interval of the macro-F1 over -1/0/1, resampling items.
+) -> np.ndarray:
+    """Macro-F1 over -1/0/1 on ``samples`` bootstrap resamples of the items.
 
-    A class absent from both gold and prediction of a resample scores 0, as in
-    :func:`metrics` (``zero_division=0``).
+    The resamples depend only on the number of items (fixed seed), so two methods scored on
+    the same items are resampled alike and their differences are paired. A class absent
+    from both gold and prediction of a resample scores 0, as in :func:`metrics`
+    (``zero_division=0``).
     """
     gold_array, predicted_array = np.asarray(gold), np.asarray(predicted)
     picks = np.random.default_rng(0).integers(0, len(gold_array), (samples, len(gold_array)))
@@ -102,8 +108,13 @@ def macro_f1_interval(
         per_class.append(
             np.divide(2 * hits, denominator, out=np.zeros(samples), where=denominator > 0)
         )
-    low, high = np.percentile(np.mean(per_class, axis=0), [2.5, 97.5])
-    return f"{low:.2f} to {high:.2f}"
+    return np.mean(per_class, axis=0)
+
+
+def interval(values: np.ndarray, *, signed: bool = False) -> str:
+    """The percentile 95% interval of bootstrap values, as text (``signed``: with + or -)."""
+    low, high = np.percentile(values, [2.5, 97.5])
+    return f"{low:+.2f} to {high:+.2f}" if signed else f"{low:.2f} to {high:.2f}"
 
 
 def macro_f1(gold: Sequence[int], predicted: Sequence[int]) -> float:
@@ -131,37 +142,53 @@ def raw_scores(docs: list[Doc], frame: pd.DataFrame, **options: object) -> list[
 
 def evaluate(
     nlp: spacy.language.Language, docs: dict[str, list[Doc]], frames: dict[str, pd.DataFrame]
-) -> pd.DataFrame:
-    """Macro-F1 and accuracy of the CLI's method and the baselines on each dataset."""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Accuracy of the CLI's method and the baselines on each dataset, and paired differences.
+
+    Returns:
+        The accuracy table (macro-F1, its bootstrap 95% interval, accuracy) and, per dataset,
+        on the data it was never fitted on (``NEVER_FITTED_ON``), the macro-F1 of the CLI's
+        method minus each other method's with a paired bootstrap 95% interval (both scored
+        on the same resamples of the items).
+    """
     plain = SentimentIntensityAnalyzer()
     methods = {
         "sentence (vader+domain)": ({"method": "sentence"}, sentiment.NEUTRAL_BAND["sentence"]),
         "sentence (plain VADER)": ({"method": "sentence", "analyzer": plain}, 0.05),
     }
-    rows = []
+    rows, differences = [], []
     with_model = model_available()
     for name, frame in frames.items():
         gold = frame["polarity"].tolist()
+        predictions: dict[str, list[int]] = {}
         for method in ("model", "targeted"):
             if method == "model" and not with_model:
                 continue
             scored = sentiment.score_targets(nlp, frame.astype({"id": str}), method=method)
             title = f"{method} (default: CLI, pipeline)" if method == DEFAULT else method
-            rows.append(scored_row(name, title, gold, scored["label"].tolist()))
+            predictions[title] = scored["label"].tolist()
         for method, (options, band) in methods.items():
-            predicted = [label(s, band) for s in raw_scores(docs[name], frame, **options)]
-            rows.append(scored_row(name, method, gold, predicted))
+            predictions[method] = [label(s, band) for s in raw_scores(docs[name], frame, **options)]
         majority = int(frame["polarity"].mode().min())
-        rows.append(scored_row(name, f"majority class ({majority})", gold, [majority] * len(gold)))
-    return pd.DataFrame(rows, columns=["data", "method", "macro_f1", "95% interval", "accuracy"])
-
-
-def scored_row(
-    data: str, method: str, gold: list[int], predicted: list[int]
-) -> tuple[str, str, float, str, float]:
-    """One row of the accuracy table: macro-F1, its bootstrap interval and accuracy."""
-    f1, accuracy = metrics(gold, predicted)
-    return data, method, f1, macro_f1_interval(gold, predicted), accuracy
+        predictions[f"majority class ({majority})"] = [majority] * len(gold)
+        resampled = {
+            title: bootstrap_macro_f1(gold, values) for title, values in predictions.items()
+        }
+        for title, values in predictions.items():
+            f1, accuracy = metrics(gold, values)
+            rows.append((name, title, f1, interval(resampled[title]), accuracy))
+        reference = next(iter(predictions))  # the CLI's method when it is available
+        if name not in NEVER_FITTED_ON[reference.split(" ")[0]]:
+            continue  # in-sample for the reference: a difference would flatter it
+        for title in list(predictions)[1:]:
+            difference = (
+                metrics(gold, predictions[reference])[0] - metrics(gold, predictions[title])[0]
+            )
+            paired = interval(resampled[reference] - resampled[title], signed=True)
+            differences.append((name, reference.split(" ")[0], title, difference, paired))
+    table = pd.DataFrame(rows, columns=["data", "method", "macro_f1", "95% interval", "accuracy"])
+    columns = ["data", "method", "minus", "difference", "95% interval"]
+    return table, pd.DataFrame(differences, columns=columns)
 
 
 def model_available() -> bool:
@@ -319,8 +346,13 @@ def main() -> None:
         f"other={sentiment.OTHER_WEIGHT} "
         f"band={sentiment.NEUTRAL_BAND}"
     )
-    table = evaluate(nlp, docs, frames)
+    table, differences = evaluate(nlp, docs, frames)
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    print(
+        "\nmacro-F1 of the first method minus the others on data it was never fitted on, "
+        "paired bootstrap 95% interval:"
+    )
+    print(differences.to_string(index=False, float_format=lambda x: f"{x:+.3f}"))
     news = pd.concat([frames["news_rw"], frames["news_mt"]], ignore_index=True)
     print(f"\nspeed of score_targets on {len(news)} NewsMTSC rows (bare nlp.pipe: full pipeline):")
     for method, repeat in (("model", 1), ("targeted", 2)):
