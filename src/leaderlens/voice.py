@@ -189,9 +189,14 @@ def is_speech_tag(verb: Token) -> bool:
     )
 
 
+def _is_speech_verb(token: Token) -> bool:
+    """Whether a token is a verb of saying, writing or thinking (:data:`SPEECH_LEMMAS`)."""
+    return token.pos_ in ("VERB", "AUX") and token.lemma_ in SPEECH_LEMMAS
+
+
 def _reports(verb: Token) -> bool:
     """Whether a verb of saying or thinking has a person as its subject."""
-    if verb.pos_ not in ("VERB", "AUX") or verb.lemma_ not in SPEECH_LEMMAS:
+    if not _is_speech_verb(verb):
         return False
     speaker = speaker_of(verb)
     return speaker is not None and _is_person(speaker.root)
@@ -257,9 +262,7 @@ def speech_verb_of(token: Token) -> Token | None:
         verb = head.head
     elif head.dep_ == "pobj" and head.head.dep_ == "agent":
         verb = head.head.head
-    if verb is not None and verb.pos_ in ("VERB", "AUX") and verb.lemma_ in SPEECH_LEMMAS:
-        return verb
-    return None
+    return verb if verb is not None and _is_speech_verb(verb) else None
 
 
 def speech_content(target: Span) -> set[int]:
@@ -275,7 +278,7 @@ def speech_content(target: Span) -> set[int]:
     sent = target.root.sent
     content: set[int] = set()
     for child in verb.children:
-        if child.dep_ in ("ccomp", "parataxis", "xcomp", "dobj", "oprd"):
+        if child.dep_ in COMPLEMENT_DEPS or child.dep_ == "oprd":
             content.update(token.i for token in child.subtree)
     if verb.dep_ in ("parataxis", "ccomp", "advcl", "conj"):
         inside = {token.i for token in verb.subtree}
