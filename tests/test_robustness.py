@@ -157,7 +157,7 @@ def test_killed_run_resumes_to_the_same_tables(finished_book: Path, tmp_path: Pa
 
 
 BIG_CHAPTER = """
-import resource, sys
+import re, sys
 from leaderlens.clean import charmap_frame, clean_chapter, decode_raw, word_checker
 from leaderlens.parse import load_model
 seed = open(sys.argv[1], "rb").read()
@@ -165,7 +165,9 @@ data = seed * (10 * 2**20 // len(seed) + 1)
 is_word = word_checker(load_model(sys.argv[2]))
 chapter = clean_chapter(decode_raw(data, path="big.txt"), is_word=is_word)
 charmap_frame(chapter)
-print(len(data), len(chapter.text), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+status = open("/proc/self/status", encoding="utf-8").read()
+peak_kb = int(re.search(r"VmHWM:\\s+(\\d+)", status).group(1))  # not ru_maxrss: see the test
+print(len(data), len(chapter.text), peak_kb // 1024)
 """
 
 
@@ -181,4 +183,6 @@ def test_ten_megabyte_chapter_is_cleaned_in_bounded_memory() -> None:
     raw_bytes, clean_chars, peak_mb = map(int, done.stdout.split())
     assert raw_bytes >= 10 * 2**20
     assert 0.9 * raw_bytes < clean_chars < raw_bytes
+    # The peak of this process alone (VmHWM): Linux's ru_maxrss after fork and exec also
+    # counts the parent's resident memory, which holds the encoders once tests have run them.
     assert peak_mb < 2000  # measured about 1.1 GB: the character map dominates
