@@ -31,6 +31,7 @@ items for the model); an interval that holds 0 does not separate the two.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import time
 import warnings
@@ -68,7 +69,7 @@ TUNED_HELD_OUT = {"chapter": 0.470, "news_rw": 0.578, "news_mt": 0.532}
 """Held-out macro-F1 of the targeted method as printed by ``--tune`` (chapter and rw: the
 whole grid search inside 5-fold CV; mt: never searched, so all of it is held out)."""
 BOOTSTRAP_SAMPLES = 2000
-NEVER_FITTED_ON = {"model": ("chapter",), "targeted": ("news_mt",)}
+NEVER_FITTED_ON = {"model": ("chapter",), "ensemble": ("chapter",), "targeted": ("news_mt",)}
 """The datasets each method was neither trained nor tuned on (the paired comparison's data)."""
 WeightKey = tuple[float, float, float, float, float]
 """decay, agent, outside, speaker, other: one cell of the weight grid."""
@@ -157,13 +158,10 @@ def evaluate(
         "sentence (plain VADER)": ({"method": "sentence", "analyzer": plain}, 0.05),
     }
     rows, differences = [], []
-    with_model = model_available()
     for name, frame in frames.items():
         gold = frame["polarity"].tolist()
         predictions: dict[str, list[int]] = {}
-        for method in ("model", "targeted"):
-            if method == "model" and not with_model:
-                continue
+        for method in available_methods():
             scored = sentiment.score_targets(nlp, frame.astype({"id": str}), method=method)
             title = f"{method} (default: CLI, pipeline)" if method == DEFAULT else method
             predictions[title] = scored["label"].tolist()
@@ -191,14 +189,20 @@ def evaluate(
     return table, pd.DataFrame(differences, columns=columns)
 
 
-def model_available() -> bool:
-    """True when the ``model`` method's encoder can be loaded (its dependencies installed)."""
-    try:
-        encoder.default_encoder()
-    except (ImportError, FileNotFoundError) as error:
-        print(f"(model method skipped: {error})")
-        return False
-    return True
+@functools.cache
+def available_methods() -> tuple[sentiment.Method, ...]:
+    """``model``, ``ensemble`` and ``targeted``, without an encoder method whose encoders
+    cannot be loaded (dependencies not installed)."""
+    methods: list[sentiment.Method] = []
+    for method in ("model", "ensemble"):
+        try:
+            for name in sentiment.MEMBERS[method]:
+                encoder.default_encoder(name)
+        except (ImportError, FileNotFoundError) as error:
+            print(f"({method} method skipped: {error})")
+        else:
+            methods.append(method)
+    return (*methods, "targeted")
 
 
 def held_out_table(targeted_on_seed: float) -> pd.DataFrame:
@@ -206,18 +210,21 @@ def held_out_table(targeted_on_seed: float) -> pd.DataFrame:
 
     targeted: the grid search inside 5-fold CV of chapter + rw (``--tune``; mt never
     searched); on the project's seed annotations it was never tuned, so all of it is held out.
-    model: grouped 5-fold CV over its training data (rw, mt, seed annotations) and the chapter
-    items (never trained on), recorded in ``resources/tone_model.json`` by
-    ``benchmarks/train_tone_model.py``.
+    model and mpnet (the ensemble's second member): grouped 5-fold CV over the training data
+    (rw, mt, seed annotations) and the chapter items (never trained on), recorded in each tone
+    model's resource by ``benchmarks/train_tone_model.py``.
     """
-    model = encoder.read_tone_model().held_out
+    held_out = {name: encoder.read_tone_model(name).held_out for name in encoder.ENCODERS}
+    keys = {"chapter": "chapter", "news_rw": "cv_news_rw", "news_mt": "cv_news_mt"}
     rows = [
-        ("chapter", TUNED_HELD_OUT["chapter"], model.get("chapter")),
-        ("news_rw", TUNED_HELD_OUT["news_rw"], model.get("cv_news_rw")),
-        ("news_mt", TUNED_HELD_OUT["news_mt"], model.get("cv_news_mt")),
-        ("seed annotations", targeted_on_seed, model.get("cv_seed")),
+        (data, TUNED_HELD_OUT[data], *(held_out[name].get(key) for name in encoder.ENCODERS))
+        for data, key in keys.items()
     ]
-    return pd.DataFrame(rows, columns=["data", "targeted", "model"])
+    rows.append(
+        ("seed annotations", targeted_on_seed, *(h.get("cv_seed") for h in held_out.values()))
+    )
+    columns = ["data", "targeted", "model (minilm)", "mpnet"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def grid_scores(
@@ -336,9 +343,7 @@ def main() -> None:
     frames = {name: load(path) for name, path in DATASETS.items()}
     docs = {name: list(nlp.pipe(frame["sentence"].tolist())) for name, frame in frames.items()}
     pd.set_option("display.width", 120)
-    names = ", ".join(
-        sentiment.method_name(m) for m in ("model", "targeted") if m != "model" or model_available()
-    )
+    names = ", ".join(sentiment.method_name(m) for m in available_methods())
     print(f"Sentiment benchmark ({names}; spaCy {args.model})")
     print(
         f"targeted constants: decay={sentiment.DECAY} agent={sentiment.AGENT_WEIGHT} "
@@ -355,14 +360,12 @@ def main() -> None:
     print(differences.to_string(index=False, float_format=lambda x: f"{x:+.3f}"))
     news = pd.concat([frames["news_rw"], frames["news_mt"]], ignore_index=True)
     print(f"\nspeed of score_targets on {len(news)} NewsMTSC rows (bare nlp.pipe: full pipeline):")
-    for method, repeat in (("model", 1), ("targeted", 2)):
-        if method == "model" and not model_available():
-            continue
-        per_second, ratio = speed(nlp, news, method, repeat)
+    for method in available_methods():
+        per_second, ratio = speed(nlp, news, method, 2 if method == "targeted" else 1)
         print(f"  {method}: {per_second:.0f} rows/s, {ratio:.2f}x the time of bare nlp.pipe")
     print(
         "\nheld-out macro-F1: targeted as recorded by `--tune` (seed annotations: scored now, "
-        "never tuned on); model as recorded by benchmarks/train_tone_model.py:"
+        "never tuned on); the encoders' models as recorded by benchmarks/train_tone_model.py:"
     )
     seed = load(ANNOTATIONS)
     on_seed = sentiment.score_targets(nlp, seed.astype({"id": str}), method="targeted")

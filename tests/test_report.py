@@ -1156,6 +1156,9 @@ def test_tone_method_note_describes_the_method_the_run_used(tmp_path: Path) -> N
     assert "sentence encoder" in model and "learnt from modern news" in model
     assert "Lexicons were built" not in model
     assert "reported speech" in model and "narration-only figures leave them out" in model
+    ensemble = report.tone_method_note(corpus_with("ensemble-minilm-x/v3+mpnet-x/v1"))
+    assert "Two sentence encoders" in ensemble and "all-mpnet-base-v2" in ensemble
+    assert "learnt from modern news" in ensemble and "A sentence encoder" not in ensemble
     mixed = report.tone_method_note(corpus_with("sentence-vader+domain/v2", "model-x/v1"))
     assert "whole sentence" in mixed and "encoder" in mixed
     empty = report.Corpus(frames={}, graph=None, run={}, data_dir=tmp_path)

@@ -12,7 +12,8 @@ rule sentiment:
         "../envs/leaderlens.yaml"
     threads: 1
     resources:
-        mem_mb=1500,
+        # the ensemble also loads all-mpnet-base-v2 (its zip is unpacked in memory)
+        mem_mb=3000 if config["sentiment"]["method"] == "ensemble" else 1500,
         runtime=15,
     params:
         code=stage_code("sentiment"),
