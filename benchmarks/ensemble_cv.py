@@ -3,7 +3,7 @@
 The ensemble averages the probabilities of the two tone models (see
 :mod:`leaderlens.sentiment`). Both are trained by ``benchmarks/train_tone_model.py`` on the
 same grouped 5-fold CV folds (they depend on the data only), so their out-of-fold
-probabilities can be averaged row by row. Usage (from the repository root; about 45 and 90
+probabilities can be averaged row by row. Usage (from the repository root; about 40 and 65
 minutes on two cores):
 
     .venv/bin/python benchmarks/train_tone_model.py --dry-run --oof /tmp/minilm.npz

@@ -4,7 +4,7 @@
 with updates in all six layers; ``--encoder mpnet`` trains the second member of the
 ``ensemble`` method on all-mpnet-base-v2, with updates in its top ``MPNET_TUNED_LAYERS``
 layers (the frozen layers below are run once per text and cached, which makes a CV fold
-about 14 minutes here instead of an estimated 48).
+about 10 minutes here instead of an estimated 48).
 
 Writes the encoder's resources (see :data:`leaderlens.encoder.ENCODERS`:
 ``src/leaderlens/resources/tone_model.json`` and ``tone_adapter.safetensors`` for MiniLM):
@@ -15,7 +15,7 @@ needed only here:
     .venv/bin/pip install torch==2.13.0          # the CPU build; training only
     .venv/bin/python benchmarks/train_tone_model.py             # CV figures, then the resource
     .venv/bin/python benchmarks/train_tone_model.py --no-cv     # the resource only (~8 min)
-    .venv/bin/python benchmarks/train_tone_model.py --encoder mpnet   # ~90 min (~20 --no-cv)
+    .venv/bin/python benchmarks/train_tone_model.py --encoder mpnet   # ~65 min (~15 --no-cv)
 
 Training data:
 - NewsMTSC dev_rw + dev_mt (785 targets; measurement data, never copied: only weights are

