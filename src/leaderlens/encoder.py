@@ -344,13 +344,12 @@ def attention_bias(encoder: Encoder, mask: np.ndarray) -> np.ndarray:
     """What every layer adds to its attention scores: -1e9 at padding, MPNet's position bias.
 
     Returns:
-        (n, 1, tokens, tokens) for BERT, (n, heads, tokens, tokens) for MPNet; float32.
+        (n, 1, 1, tokens) for BERT, (n, heads, tokens, tokens) for MPNet; float32.
     """
-    length = mask.shape[1]
-    bias = np.broadcast_to(((1.0 - mask) * -1e9)[:, None, None, :], (len(mask), 1, length, length))
+    bias = ((1.0 - mask) * -1e9)[:, None, None, :]
     if encoder.kind == "mpnet":
         table = encoder.weights["encoder.relative_attention_bias.weight"]
-        relative = table[relative_buckets(length, encoder.buckets)].transpose(2, 0, 1)
+        relative = table[relative_buckets(mask.shape[1], encoder.buckets)].transpose(2, 0, 1)
         bias = bias + relative[None]
     return bias.astype(np.float32)
 

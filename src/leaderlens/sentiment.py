@@ -677,9 +677,12 @@ def _score_in_context(
     probabilities = np.zeros((len(targets), len(encoder.CLASSES)))
     starts = [len(doc.text) for doc, *_ in targets]
     ends = [0 for _ in targets]
+    read: dict[Scope, list[tuple[str, int, int, int, int]]] = {}  # members may share a scope
     for name in members:
         scope = encoder.read_tone_model(name).scope
-        inputs = [model_input(doc, start, end, scope) for doc, start, end in targets]
+        if scope not in read:
+            read[scope] = [model_input(doc, start, end, scope) for doc, start, end in targets]
+        inputs = read[scope]
         probabilities += model_probabilities(
             name, [text for text, *_ in inputs], [(first, last) for _, first, last, *_ in inputs]
         ) / len(members)
