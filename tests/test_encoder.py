@@ -206,6 +206,20 @@ def test_ensemble_averages_its_members_probabilities(nlp, monkeypatch: pytest.Mo
     assert sentiment.method_name("ensemble") == "ensemble-minilm+mpnet"
 
 
+def test_gelu_is_the_exact_erf_gelu_in_float32() -> None:
+    # More values than one chunk, in an odd 3-D shape, over the range where erf bends and
+    # beyond the clip at |x / sqrt 2| = 4; the reference is the erf of scipy (float64).
+    from scipy.special import erf
+
+    size = 2 * encoder.GELU_CHUNK + 7
+    x = np.linspace(-9.0, 9.0, size, dtype=np.float32).reshape(1, -1, 1)
+    expected = 0.5 * x.astype(np.float64) * (1.0 + erf(x.astype(np.float64) / np.sqrt(2.0)))
+    got = encoder._gelu(x)
+    assert got.shape == x.shape and got.dtype == np.float32
+    assert np.abs(got - expected).max() < 5e-6
+    assert np.abs(encoder._erf(x / np.float32(np.sqrt(2.0))) - erf(x / np.sqrt(2.0))).max() < 6e-7
+
+
 def test_predict_proba_is_a_softmax_over_the_classes() -> None:
     probabilities = encoder.predict_proba(hand_model(), np.array([[2.0, 0.0], [0.0, 2.0]]))
     assert np.allclose(probabilities.sum(axis=1), 1.0)

@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["model", "ensemble", "targeted", "sentence"],
         help="scoring method (default: model, as in the pipeline; ensemble: the model "
         "averaged with a larger encoder's, more accurate and about six times slower; "
-        "targeted: the lexicon aimed by the parse, about ten times faster)",
+        "targeted: the lexicon aimed by the parse, about six times faster)",
     )
     return parser
 

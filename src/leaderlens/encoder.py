@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import numpy as np
-from scipy.special import erf
 
 MAX_TOKENS = 256
 """sentence-transformers' max_seq_length for all-MiniLM-L6-v2 (sentence_bert_config.json)."""
@@ -105,6 +104,32 @@ BATCH_SIZE = 16
 """Texts per forward pass (16 was fastest on the dev machine: less padding)."""
 THREADS = 1
 """BLAS threads: more threads were 6-30x slower on a shared 2-core machine (oversubscribed)."""
+GELU_CHUNK = 1 << 16
+"""Values per step of :func:`_gelu` (256 KB of float32: the fastest of 4K-4M values here)."""
+ERF_NUMERATOR = tuple(
+    np.float32(c)
+    for c in (
+        -2.72614225801306e-10,
+        2.77068142495902e-08,
+        -2.10102402082508e-06,
+        -5.69250639462346e-05,
+        -7.34990630326855e-04,
+        -2.95459980854025e-03,
+        -1.60960333262415e-02,
+    )
+)
+"""P's coefficients in x^2, highest power first (Eigen's ``generic_fast_erf_float``)."""
+ERF_DENOMINATOR = tuple(
+    np.float32(c)
+    for c in (
+        -1.45660718464996e-05,
+        -2.13374055278905e-04,
+        -1.68282697438203e-03,
+        -7.37332916720468e-03,
+        -1.42647390514189e-02,
+    )
+)
+"""Q's coefficients in x^2, highest power first."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -605,5 +630,42 @@ def _dense(x: np.ndarray, w: dict[str, np.ndarray], name: str) -> np.ndarray:
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    """Exact (erf) GELU, BERT's ``hidden_act: gelu``."""
-    return 0.5 * x * (1.0 + erf(x / np.float32(np.sqrt(2.0))))
+    """BERT's ``hidden_act: gelu``, ``x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2))``, in float32.
+
+    erf is :func:`_erf`, run over ``GELU_CHUNK`` values at a time so that every step stays in
+    the CPU's cache: 4-5 times faster than ``scipy.special.erf``, which took a third of the
+    encoders' time, and as close to torch's exact GELU as it was (1.4e-6 at most: float32).
+    """
+    flat = x.reshape(-1)
+    out = np.empty_like(flat)
+    for start in range(0, flat.size, GELU_CHUNK):
+        part = flat[start : start + GELU_CHUNK]
+        value = _erf(part * np.float32(np.sqrt(0.5)))
+        value += np.float32(1.0)
+        value *= part
+        value *= np.float32(0.5)
+        out[start : start + GELU_CHUNK] = value
+    return out.reshape(x.shape)
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """erf of a float32 array: the rational approximation Eigen and XLA use for float32.
+
+    ``x P(x^2) / Q(x^2)`` on x clipped to [-4, 4] (beyond, erf is 1 in float32), with the
+    coefficients ``ERF_NUMERATOR`` and ``ERF_DENOMINATOR``; within 5e-7 of erf everywhere.
+    """
+    u = np.clip(x, np.float32(-4.0), np.float32(4.0))
+    u2 = u * u
+    numerator = u2 * ERF_NUMERATOR[0]
+    for c in ERF_NUMERATOR[1:-1]:
+        numerator += c
+        numerator *= u2
+    numerator += ERF_NUMERATOR[-1]
+    numerator *= u
+    denominator = u2 * ERF_DENOMINATOR[0]
+    for c in ERF_DENOMINATOR[1:-1]:
+        denominator += c
+        denominator *= u2
+    denominator += ERF_DENOMINATOR[-1]
+    numerator /= denominator
+    return numerator

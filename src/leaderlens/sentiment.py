@@ -70,7 +70,7 @@ logger = logging.getLogger(__name__)
 Method = Literal["targeted", "sentence", "model", "ensemble"]
 """``model``: fine-tuned encoder (the default); ``ensemble``: the mean of that model's and a
 larger encoder's probabilities (more accurate on the cross-validated sets, about six times
-slower); ``targeted``: lexicon aimed by the parse (about nine times faster than ``model``);
+slower); ``targeted``: lexicon aimed by the parse (about six times faster than ``model``);
 ``sentence``: VADER on the whole sentence."""
 METHODS: tuple[Method, ...] = ("targeted", "sentence", "model", "ensemble")
 DEFAULT_METHOD: Method = "model"
