@@ -18,7 +18,7 @@ the final models on them.
 
 ``--rules`` also prints the decision rules tried on these probabilities and not kept (see
 ``src/leaderlens/resources/README.md``), for v3 (``minilm``) and the ensemble: re-estimated
-class priors (EM), division by the training priors, the lexicon overruling a neutral label,
+class priors (EM), division by the class frequencies, the lexicon overruling a neutral label,
 pooling one person's mentions in one sentence, and consulting mpnet only below a gate on
 v3's top probability. It reads the dev data and the seed annotations again (to parse for
 the lexicon, and for the seed rows' sentences): about a minute more.
@@ -66,7 +66,8 @@ def read_out_of_fold(path: Path) -> tuple[encoder.Name, np.ndarray, np.ndarray, 
 
 def prior_shift(probabilities: np.ndarray, trained: np.ndarray, steps: int = 200) -> np.ndarray:
     """Probabilities re-weighted to the class priors EM estimates for these rows (Saerens,
-    Latinne and Decaestecker 2002), from a model trained under the priors ``trained``."""
+    Latinne and Decaestecker 2002), from a model trained under the priors ``trained`` (uniform
+    here: the training loss balances the classes)."""
     priors = trained.copy()
     for _ in range(steps):
         weighted = probabilities * (priors / trained)
@@ -110,7 +111,7 @@ def decision_rules(
     rows = pooled_rows(sets, labels)
     nlp = spacy.load(DEFAULT_MODEL)
     targeted = np.array(raw_scores(list(nlp.pipe(rows["sentence"])), rows, method="targeted"))
-    trained = np.bincount(labels + 1, minlength=3) / len(labels)
+    frequency = np.bincount(labels + 1, minlength=3) / len(labels)
     seed = rows["set"] == "seed"  # only the seed rows share sentences; one person = one group
     person = np.where(
         seed,
@@ -124,7 +125,7 @@ def decision_rules(
     def per_set(probabilities: np.ndarray) -> np.ndarray:
         shifted = probabilities.copy()
         for name in set(sets.tolist()):
-            shifted[sets == name] = prior_shift(probabilities[sets == name], trained)
+            shifted[sets == name] = prior_shift(probabilities[sets == name], np.full(3, 1 / 3))
         return top(shifted)
 
     def overruled(at: float) -> Rule:
@@ -139,7 +140,9 @@ def decision_rules(
         return rule
 
     rules: dict[str, Rule] = {"most probable class": top, "priors re-estimated (EM)": per_set}
-    rules |= {f"divided by priors^{a}": (lambda p, a=a: top(p / trained**a)) for a in PRIOR_POWERS}
+    rules |= {
+        f"divided by frequency^{a}": (lambda p, a=a: top(p / frequency**a)) for a in PRIOR_POWERS
+    }
     rules |= {f"lexicon overrules neutral at {at}": overruled(at) for at in OVERRULE_AT}
     rules |= {f"one person per sentence, weight {w}": pooled(w) for w in POOL_WEIGHTS}
     print("\ndecision rules on the out-of-fold probabilities (macro-F1; none kept):")
