@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import struct
@@ -863,8 +864,22 @@ def test_summary_sentences_carry_numbers_and_intervals(corpus: report.Corpus) ->
     tone = next(s for s in sentences if s.startswith("The prose around Lenin"))
     assert re.search(r"95% CI [−+]\d\.\d\d to [−+]\d\.\d\d, n = \d+", tone)
     assert any("expected by chance" in s and "NPMI" in s for s in sentences)
-    assert sentences[-1] == "1 of 2 chapter(s) are flagged for poor OCR quality: ch02-second."
+    assert sentences[-1] == "1 of 2 chapters is flagged for poor OCR quality: ch02-second."
     assert report.summary_sentences(report.load_corpus(Path("/nonexistent"))) == []
+
+
+def test_summary_counts_read_as_english(corpus: report.Corpus) -> None:
+    assert [report.counted(n, "chapter") for n in (0, 1, 2)] == [
+        "0 chapters",
+        "1 chapter",
+        "2 chapters",
+    ]
+    quality = corpus["quality"].assign(poor=False)
+    clean = dataclasses.replace(corpus, frames={**corpus.frames, "quality": quality})
+    last = report.summary_sentences(clean)[-1]
+    assert last == "None of the 2 chapters is flagged for poor OCR quality."
+    one = dataclasses.replace(corpus, frames={**corpus.frames, "quality": quality.head(1)})
+    assert report.summary_sentences(one)[-1] == ("The chapter is not flagged for poor OCR quality.")
 
 
 def test_pronoun_note_follows_config(corpus: report.Corpus) -> None:

@@ -925,6 +925,11 @@ def fmt_q(value: Any) -> str:
     return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and the noun, plural unless n is 1 ("1 chapter", "3 chapters")."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def fmt_pages(first: Any, last: Any) -> str:
     """Format a page range ``first–last`` (a single page when equal)."""
     if _is_missing(first) or _is_missing(last):
@@ -1864,8 +1869,16 @@ def summary_sentences(corpus: Corpus, *, scope: str = "paragraph", min_n: int = 
         poor = corpus["quality"][corpus["quality"]["poor"].astype(bool)]
         n_chapters = len(corpus["quality"])
         sentences.append(
-            f"{len(poor)} of {n_chapters} chapter(s) are flagged for poor OCR quality"
-            + (": " + ", ".join(md_escape(c) for c in poor["chapter"]) + "." if len(poor) else ".")
+            (
+                "The chapter is not flagged for poor OCR quality."
+                if n_chapters == 1
+                else f"None of the {n_chapters} chapters is flagged for poor OCR quality."
+            )
+            if poor.empty
+            else f"{len(poor)} of {counted(n_chapters, 'chapter')} "
+            f"{'is' if len(poor) == 1 else 'are'} flagged for poor OCR quality: "
+            + ", ".join(md_escape(c) for c in poor["chapter"])
+            + "."
         )
     return sentences
 
