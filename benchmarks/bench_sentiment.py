@@ -194,9 +194,9 @@ def available_methods() -> tuple[sentiment.Method, ...]:
     """``model``, ``ensemble`` and ``targeted``, without an encoder method whose encoders
     cannot be loaded (dependencies not installed)."""
     methods: list[sentiment.Method] = []
-    for method in ("model", "ensemble"):
+    for method, members in sentiment.MEMBERS.items():
         try:
-            for name in sentiment.MEMBERS[method]:
+            for name in members:
                 encoder.default_encoder(name)
         except (ImportError, FileNotFoundError) as error:
             print(f"({method} method skipped: {error})")

@@ -396,7 +396,7 @@ def two_targets(text: str, first: str, second: str) -> pd.DataFrame:
     )
 
 
-ENCODER_METHODS = ("model", "ensemble")
+ENCODER_METHODS = tuple(sentiment.MEMBERS)
 CONTRAST = "Rykov was a loyal and honest comrade, but Tomsky was a treacherous liar."
 BARE_PRAISE = "Bukharin praised Rykov."
 MODEL_LIMITS = {

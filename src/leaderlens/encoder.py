@@ -656,16 +656,18 @@ def _erf(x: np.ndarray) -> np.ndarray:
     """
     u = np.clip(x, np.float32(-4.0), np.float32(4.0))
     u2 = u * u
-    numerator = u2 * ERF_NUMERATOR[0]
-    for c in ERF_NUMERATOR[1:-1]:
-        numerator += c
-        numerator *= u2
-    numerator += ERF_NUMERATOR[-1]
-    numerator *= u
-    denominator = u2 * ERF_DENOMINATOR[0]
-    for c in ERF_DENOMINATOR[1:-1]:
-        denominator += c
-        denominator *= u2
-    denominator += ERF_DENOMINATOR[-1]
-    numerator /= denominator
-    return numerator
+    result = _polynomial(u2, ERF_NUMERATOR)
+    result *= u
+    result /= _polynomial(u2, ERF_DENOMINATOR)
+    return result
+
+
+def _polynomial(x: np.ndarray, coefficients: tuple[np.float32, ...]) -> np.ndarray:
+    """The polynomial in ``x`` with these coefficients (highest power first), by Horner's
+    rule in place: one new array."""
+    result = x * coefficients[0]
+    for c in coefficients[1:-1]:
+        result += c
+        result *= x
+    result += coefficients[-1]
+    return result

@@ -74,12 +74,12 @@ slower); ``targeted``: lexicon aimed by the parse (about six times faster than `
 ``sentence``: VADER on the whole sentence."""
 METHODS: tuple[Method, ...] = ("targeted", "sentence", "model", "ensemble")
 DEFAULT_METHOD: Method = "model"
-MEMBERS: dict[str, tuple[encoder.Name, ...]] = {
+"""The method of the pipeline (``sentiment.method`` in the config) and of ``score-targets``."""
+MEMBERS: dict[Method, tuple[encoder.Name, ...]] = {
     "model": ("minilm",),
     "ensemble": ("minilm", "mpnet"),
 }
 """The tone models each encoder method averages (see :mod:`leaderlens.encoder`)."""
-"""The method of the pipeline (``sentiment.method`` in the config) and of ``score-targets``."""
 
 LEXICON_VERSION = "v2"
 LEXICON_RESOURCE = "domain_lexicon.tsv"
