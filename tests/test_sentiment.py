@@ -184,6 +184,29 @@ def test_read_targets_names_the_bad_row(tmp_path) -> None:
         sentiment.read_targets(path)
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.tsv", None, r"missing\.tsv: cannot read it .*give an existing"),
+        ("latin1.tsv", "id\tsentence\n1\tLa R\xe9volution\n".encode("latin-1"), r"not UTF-8"),
+        ("empty.tsv", b"", r"empty\.tsv: not a readable TSV"),
+    ],
+)
+def test_read_targets_says_what_is_wrong_with_the_file(tmp_path, name, content, message) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ValueError, match=message):
+        sentiment.read_targets(path)
+
+
+def test_score_targets_file_refuses_a_directory_as_output_before_scoring(tmp_path) -> None:
+    path = tmp_path / "in.tsv"
+    write_tsv(path, ["id", "sentence", "target_start", "target_end"], [["a", "Rykov left.", 0, 5]])
+    with pytest.raises(ValueError, match=r"is a directory; give a file path"):
+        sentiment.score_targets_file(path, tmp_path, model="no_such_spacy_model")
+
+
 def mentions_frame(text: str, names: list[str]) -> pd.DataFrame:
     """A minimal MENTIONS frame for the first occurrence of each name."""
     rows = []

@@ -48,6 +48,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -406,8 +407,18 @@ def read_targets(path: str | os.PathLike[str]) -> pd.DataFrame:
     """
     try:
         frame = pd.read_csv(path, sep="\t", keep_default_na=False, dtype=str)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise ValueError(f"{path}: not a readable TSV with a header ({error})") from None
+    except OSError as error:
+        raise ValueError(
+            f"{path}: cannot read it ({error.strerror or error}); give an existing "
+            "tab-separated file"
+        ) from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not UTF-8 text; save it as UTF-8 and rerun") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise ValueError(
+            f"{path}: not a readable TSV with a header ({error}); fields with tabs or "
+            "newlines must be CSV-quoted"
+        ) from None
     missing = [column for column in TARGET_COLUMNS if column not in frame.columns]
     if missing:
         raise ValueError(
@@ -614,13 +625,24 @@ def score_targets_file(
 
     Returns:
         The number of rows written.
+
+    Raises:
+        ValueError: Naming the file, for an unreadable input or an unwritable output (the
+            output is then left as it was).
     """
     rows = read_targets(in_path)
+    if Path(out_path).is_dir():  # fail before the scoring, not after it
+        raise ValueError(f"{out_path}: is a directory; give a file path for the output")
     nlp = load_model(model)
     scored = score_targets(nlp, rows, method=method)
     buffer = io.StringIO()
     scored.to_csv(buffer, sep="\t", index=False, lineterminator="\n", float_format="%.6f")
-    tables.write_text(out_path, buffer.getvalue())
+    try:
+        tables.write_text(out_path, buffer.getvalue())
+    except OSError as error:
+        raise ValueError(
+            f"{out_path}: cannot write it ({error.strerror or error}); give a writable path"
+        ) from None
     return len(scored)
 
 
