@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import struct
 import subprocess
@@ -808,6 +809,18 @@ def test_notebook_markdown_turns_outputs_into_markdown(tmp_path: Path) -> None:
         "```python\nshow()\n```\n\n| a |\n"
     )
     assert (tmp_path / "figures" / "01-fig-x.png").read_bytes() == png
+
+
+def test_execute_notebook_runs_the_kernel_quietly_over_local_sockets(tmp_path, capfd) -> None:
+    qmd = "```{python}\nimport os\nprint(6 * 7, os.getcwd())\n```\n"
+    _, cells = report.parse_qmd(qmd)
+    notebook, _ = report.build_notebook(cells, defaults={})
+    report.execute_notebook(
+        notebook, sources=cells, cwd=tmp_path, env=os.environ, timeout=60, qmd=tmp_path / "x.qmd"
+    )
+    assert notebook.cells[0].outputs[0]["text"] == f"42 {tmp_path}\n"
+    assert "without encryption" not in capfd.readouterr().err  # ipykernel's TCP warning
+    assert list(tmp_path.iterdir()) == []  # no socket or connection file left in the cwd
 
 
 # --------------------------------------------------------------------------------------

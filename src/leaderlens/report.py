@@ -423,19 +423,28 @@ def execute_notebook(
     """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from traitlets.config import Config
 
-    client = NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name="python3",
-        allow_errors=False,
-        record_timing=False,
-        resources={"metadata": {"path": str(cwd)}},
-    )
-    try:
-        client.execute(env=dict(env))
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
-        raise ReportError(_failure_message(notebook, error, qmd=qmd, sources=sources)) from error
+    with tempfile.TemporaryDirectory(prefix="leaderlens-kernel-") as runtime:
+        config = Config()
+        if os.name == "posix":  # Unix sockets in a private directory: no TCP port is opened,
+            # and ipykernel has no "running over TCP without encryption" warning to print
+            config.KernelManager.transport = "ipc"
+            config.KernelManager.connection_file = str(Path(runtime) / "kernel.json")
+        client = NotebookClient(
+            notebook,
+            timeout=timeout,
+            kernel_name="python3",
+            allow_errors=False,
+            record_timing=False,
+            resources={"metadata": {"path": str(cwd)}},
+            config=config,
+        )
+        try:
+            client.execute(env=dict(env))
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
+            message = _failure_message(notebook, error, qmd=qmd, sources=sources)
+            raise ReportError(message) from error
 
 
 def _failure_message(notebook: Any, error: Exception, *, qmd: Path, sources: Sequence[Cell]) -> str:
