@@ -427,8 +427,9 @@ def execute_notebook(
 
     with tempfile.TemporaryDirectory(prefix="leaderlens-kernel-") as runtime:
         config = Config()
-        if os.name == "posix":  # Unix sockets in a private directory: no TCP port is opened,
-            # and ipykernel has no "running over TCP without encryption" warning to print
+        # Unix sockets in a private directory: no TCP port is opened, and ipykernel has no
+        # "running over TCP without encryption" warning to print.
+        if os.name == "posix":
             config.KernelManager.transport = "ipc"
             config.KernelManager.connection_file = str(Path(runtime) / "kernel.json")
         client = NotebookClient(
