@@ -38,6 +38,8 @@ LEVELS = 127
 """Largest integer of the symmetric 8-bit codes (weights and centred inputs)."""
 ZERO_POINT = 128
 """uint8 code of a centred input's 0."""
+QKV = ("query", "key", "value")
+"""The attention's input maps, computed as one product."""
 
 
 @dataclasses.dataclass
@@ -55,6 +57,16 @@ class _Graph:
         name = f"const{self.count}"
         self.constants.append(numpy_helper.from_array(np.asarray(value), name))
         return name
+
+    def split(self, x: str, size: int, parts: int) -> list[str]:
+        """``x`` cut into ``parts`` pieces of ``size`` along its last axis."""
+        from onnx import helper
+
+        names = [f"value{self.count + 1 + part}" for part in range(parts)]
+        self.count += parts
+        sizes = self.constant(np.full(parts, size, dtype=np.int64))
+        self.nodes.append(helper.make_node("Split", [x, sizes], names, axis=-1))
+        return names
 
     def node(self, op: str, inputs: list[str], **attributes: Any) -> str:
         from onnx import helper
@@ -102,10 +114,9 @@ def layers_model(encoder: Encoder) -> bytes:
     x = "x"
     for i in range(encoder.layers):
         p = f"encoder.layer.{i}"
-        q, k, v = (
-            g.node("Reshape", [_linear(g, x, w, f"{p}.attention.self.{name}"), heads_shape])
-            for name in ("query", "key", "value")
-        )
+        # one product for query, key and value: they share their input's quantisation
+        joined = _linear(g, x, *_parameters(w, *(f"{p}.attention.self.{name}" for name in QKV)))
+        q, k, v = (g.node("Reshape", [part, heads_shape]) for part in g.split(joined, hidden, 3))
         scores = g.node(
             "MatMul",
             [
@@ -119,12 +130,14 @@ def layers_model(encoder: Encoder) -> bytes:
         context = g.node(
             "Reshape", [g.node("Transpose", [context], perm=[0, 2, 1, 3]), hidden_shape]
         )
-        attended = g.node("Add", [x, _linear(g, context, w, f"{p}.attention.output.dense")])
+        attended = g.node(
+            "Add", [x, _linear(g, context, *_parameters(w, f"{p}.attention.output.dense"))]
+        )
         x = _layer_norm(g, attended, w, f"{p}.attention.output.LayerNorm", encoder.eps)
-        inner = _gelu(g, _linear(g, x, w, f"{p}.intermediate.dense"))
+        inner = _gelu(g, _linear(g, x, *_parameters(w, f"{p}.intermediate.dense")))
         x = _layer_norm(
             g,
-            g.node("Add", [x, _linear(g, inner, w, f"{p}.output.dense")]),
+            g.node("Add", [x, _linear(g, inner, *_parameters(w, f"{p}.output.dense"))]),
             w,
             f"{p}.output.LayerNorm",
             encoder.eps,
@@ -177,11 +190,18 @@ def run(runtime: Any, x: np.ndarray, bias: np.ndarray) -> np.ndarray:
 # --- internals -------------------------------------------------------------------------------
 
 
-def _linear(g: _Graph, x: str, w: dict[str, np.ndarray], name: str) -> str:
-    """``x @ W.T + b`` with W in int8 and each row of x quantised on its own (module doc)."""
+def _parameters(w: dict[str, np.ndarray], *names: str) -> tuple[np.ndarray, np.ndarray]:
+    """Weight and bias of one linear map, or of several side by side (their outputs joined)."""
+    weight = np.concatenate([w[f"{name}.weight"] for name in names])
+    return weight, np.concatenate([w[f"{name}.bias"] for name in names])
+
+
+def _linear(g: _Graph, x: str, weight: np.ndarray, bias: np.ndarray) -> str:
+    """``x @ weight.T + bias`` with the weight in int8 and each row of x quantised on its own
+    (module doc)."""
     from onnx import TensorProto
 
-    codes, scales = quantize_weight(w[f"{name}.weight"])
+    codes, scales = quantize_weight(weight)
     top = g.node("ReduceMax", [x], axes=[-1], keepdims=1)
     bottom = g.node("ReduceMin", [x], axes=[-1], keepdims=1)
     middle = g.node("Mul", [g.node("Add", [top, bottom]), g.constant(np.float32(0.5))])
@@ -202,7 +222,7 @@ def _linear(g: _Graph, x: str, w: dict[str, np.ndarray], name: str) -> str:
     y = g.node("Mul", [y, g.constant(scales)])
     column_sums = (codes.astype(np.float64) * scales[None, :]).sum(axis=0).astype(np.float32)
     offset = g.node("Mul", [middle, g.constant(column_sums)])
-    return g.node("Add", [g.node("Add", [y, offset]), g.constant(w[f"{name}.bias"])])
+    return g.node("Add", [g.node("Add", [y, offset]), g.constant(bias)])
 
 
 def _layer_norm(g: _Graph, x: str, w: dict[str, np.ndarray], name: str, eps: float) -> str:
