@@ -13,7 +13,9 @@ rule sentiment:
     threads: 1
     resources:
         # cascade and ensemble also load all-mpnet-base-v2 (its zip is unpacked in memory)
-        mem_mb=3000 if config["sentiment"]["method"] in ("cascade", "ensemble") else 1500,
+        mem_mb=(
+            3000 if config["sentiment"]["method"] in ("cascade", "ensemble") else 1500
+        ),
         runtime=15,
     params:
         code=stage_code("sentiment"),
