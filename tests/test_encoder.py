@@ -206,6 +206,24 @@ def test_missing_weights_package_names_what_to_install(monkeypatch: pytest.Monke
         encoder.read_model_files(name="mpnet")
 
 
+@pytest.mark.parametrize("missing", ["onnx", "onnxruntime"])
+def test_missing_runtime_package_names_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, missing: str
+) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def without(name: str, *args: object, **kwargs: object) -> object:
+        if name == missing or name.startswith(f"{missing}."):
+            raise ImportError(f"No module named {name!r}", name=name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", without)
+    with pytest.raises(ImportError, match=f"need {missing}: run `make install`"):
+        encoder.quantize(tiny_mpnet())
+
+
 def test_ensemble_averages_its_members_probabilities(nlp, monkeypatch: pytest.MonkeyPatch) -> None:
     given = {
         "minilm": np.array([[0.5, 0.4, 0.1], [0.1, 0.5, 0.4]]),
