@@ -342,13 +342,7 @@ def quantize(encoder: Encoder, *, threads: int = THREADS) -> Encoder:
     Raises:
         ImportError: If onnx or onnxruntime is not installed (names what to run).
     """
-    try:
-        model = quantized.layers_model(encoder)
-    except ImportError:
-        raise ImportError(
-            "the encoder sentiment methods need onnx: run `make install` "
-            "(or pip install -r requirements-encoder.lock)"
-        ) from None
+    model = quantized.layers_model(encoder)
     return dataclasses.replace(encoder, runtime=quantized.session(model, threads))
 
 

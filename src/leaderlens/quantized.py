@@ -46,34 +46,30 @@ QKV = ("query", "key", "value")
 class _Graph:
     """Nodes and constants of the graph being built, with unique value names."""
 
+    onnx: Any
+    """The ``onnx`` module (imported by :func:`layers_model`)."""
     nodes: list[Any] = dataclasses.field(default_factory=list)
     constants: list[Any] = dataclasses.field(default_factory=list)
     count: int = 0
 
     def constant(self, value: np.ndarray | np.generic) -> str:
-        from onnx import numpy_helper
-
         self.count += 1
         name = f"const{self.count}"
-        self.constants.append(numpy_helper.from_array(np.asarray(value), name))
+        self.constants.append(self.onnx.numpy_helper.from_array(np.asarray(value), name))
         return name
 
     def split(self, x: str, size: int, parts: int) -> list[str]:
         """``x`` cut into ``parts`` pieces of ``size`` along its last axis."""
-        from onnx import helper
-
         names = [f"value{self.count + 1 + part}" for part in range(parts)]
         self.count += parts
         sizes = self.constant(np.full(parts, size, dtype=np.int64))
-        self.nodes.append(helper.make_node("Split", [x, sizes], names, axis=-1))
+        self.nodes.append(self.onnx.helper.make_node("Split", [x, sizes], names, axis=-1))
         return names
 
     def node(self, op: str, inputs: list[str], **attributes: Any) -> str:
-        from onnx import helper
-
         self.count += 1
         name = f"value{self.count}"
-        self.nodes.append(helper.make_node(op, inputs, [name], **attributes))
+        self.nodes.append(self.onnx.helper.make_node(op, inputs, [name], **attributes))
         return name
 
 
@@ -102,10 +98,12 @@ def layers_model(encoder: Encoder) -> bytes:
 
     Args:
         encoder: The encoder (its weights under BERT's names).
-    """
-    from onnx import TensorProto, helper
 
-    g = _Graph()
+    Raises:
+        ImportError: If onnx is not installed (names what to run).
+    """
+    g = _Graph(_require("onnx"))
+    helper, tensor = g.onnx.helper, g.onnx.TensorProto
     w = encoder.weights
     hidden = w["embeddings.word_embeddings.weight"].shape[1]
     size = hidden // encoder.heads
@@ -147,10 +145,10 @@ def layers_model(encoder: Encoder) -> bytes:
         g.nodes,
         "encoder_layers",
         [
-            helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, None, hidden]),
-            helper.make_tensor_value_info("bias", TensorProto.FLOAT, [None, None, None, None]),
+            helper.make_tensor_value_info("x", tensor.FLOAT, [None, None, hidden]),
+            helper.make_tensor_value_info("bias", tensor.FLOAT, [None, None, None, None]),
         ],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, None, hidden])],
+        [helper.make_tensor_value_info("y", tensor.FLOAT, [None, None, hidden])],
         g.constants,
     )
     model = helper.make_model(
@@ -165,13 +163,7 @@ def session(model: bytes, threads: int) -> Any:
     Raises:
         ImportError: If onnxruntime is not installed (names what to run).
     """
-    try:
-        import onnxruntime
-    except ImportError:
-        raise ImportError(
-            "the encoder sentiment methods need onnxruntime: run `make install` "
-            "(or pip install -r requirements-encoder.lock)"
-        ) from None
+    onnxruntime = _require("onnxruntime")
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
@@ -190,6 +182,17 @@ def run(runtime: Any, x: np.ndarray, bias: np.ndarray) -> np.ndarray:
 # --- internals -------------------------------------------------------------------------------
 
 
+def _require(module: str) -> Any:
+    """Import an encoder dependency, or say in one line what to install."""
+    try:
+        return __import__(module)
+    except ImportError:
+        raise ImportError(
+            f"the encoder sentiment methods need {module}: run `make install` "
+            "(or pip install -r requirements-encoder.lock)"
+        ) from None
+
+
 def _parameters(w: dict[str, np.ndarray], *names: str) -> tuple[np.ndarray, np.ndarray]:
     """Weight and bias of one linear map, or of several side by side (their outputs joined)."""
     weight = np.concatenate([w[f"{name}.weight"] for name in names])
@@ -199,8 +202,7 @@ def _parameters(w: dict[str, np.ndarray], *names: str) -> tuple[np.ndarray, np.n
 def _linear(g: _Graph, x: str, weight: np.ndarray, bias: np.ndarray) -> str:
     """``x @ weight.T + bias`` with the weight in int8 and each row of x quantised on its own
     (module doc)."""
-    from onnx import TensorProto
-
+    tensor = g.onnx.TensorProto
     codes, scales = quantize_weight(weight)
     top = g.node("ReduceMax", [x], axes=[-1], keepdims=1)
     bottom = g.node("ReduceMin", [x], axes=[-1], keepdims=1)
@@ -214,11 +216,11 @@ def _linear(g: _Graph, x: str, weight: np.ndarray, bias: np.ndarray) -> str:
     )
     centred = g.node("Round", [g.node("Div", [g.node("Sub", [x, middle]), step])])
     shifted = g.node("Add", [centred, g.constant(np.float32(ZERO_POINT))])
-    codes_x = g.node("Cast", [shifted], to=TensorProto.UINT8)
+    codes_x = g.node("Cast", [shifted], to=tensor.UINT8)
     product = g.node(
         "MatMulInteger", [codes_x, g.constant(codes), g.constant(np.uint8(ZERO_POINT))]
     )
-    y = g.node("Mul", [g.node("Cast", [product], to=TensorProto.FLOAT), step])
+    y = g.node("Mul", [g.node("Cast", [product], to=tensor.FLOAT), step])
     y = g.node("Mul", [y, g.constant(scales)])
     column_sums = (codes.astype(np.float64) * scales[None, :]).sum(axis=0).astype(np.float32)
     offset = g.node("Mul", [middle, g.constant(column_sums)])
