@@ -12,6 +12,7 @@ with job_logging(snakemake.log[0]) as log:  # noqa: F821
         read_table(sm.input.mentions, MENTIONS),
         method=sm.params.method,
         neutral_band=sm.params.neutral_band,
+        threads=sm.threads,
     )
     log.info("%d mentions scored", len(scores))
     write_table(scores, sm.output.sentiment, SENTIMENT)

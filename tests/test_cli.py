@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -66,3 +67,29 @@ def test_score_targets_uses_the_pipeline_method_by_default() -> None:
     configured = yaml.safe_load(config.read_text(encoding="utf-8"))["sentiment"]["method"]
     args = build_parser().parse_args(["score-targets", "in.tsv", "out.tsv"])
     assert args.method == DEFAULT_METHOD == configured
+
+
+def test_score_targets_threads_default_to_the_usable_cpus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = build_parser().parse_args(["score-targets", "in.tsv", "out.tsv"])
+    assert args.threads == len(os.sched_getaffinity(0))
+    seen: dict[str, object] = {}
+
+    def fake_score(*_args: object, **kwargs: object) -> int:
+        seen.update(kwargs)
+        return 0
+
+    monkeypatch.setattr("leaderlens.sentiment.score_targets_file", fake_score)
+    assert main(["score-targets", "in.tsv", str(tmp_path / "out.tsv"), "--threads", "3"]) == 0
+    assert seen["threads"] == 3
+
+
+@pytest.mark.parametrize("threads", ["0", "-1", "two"])
+def test_score_targets_rejects_a_thread_count_below_one(
+    threads: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["score-targets", "in.tsv", "out.tsv", "--threads", threads])
+    assert exit_info.value.code == 2
+    assert "--threads" in capsys.readouterr().err

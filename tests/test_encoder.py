@@ -230,7 +230,9 @@ def test_ensemble_averages_its_members_probabilities(nlp, monkeypatch: pytest.Mo
         "mpnet": np.array([[0.1, 0.6, 0.3], [0.1, 0.1, 0.8]]),
     }
     monkeypatch.setattr(
-        sentiment, "model_probabilities", lambda name, texts, spans: given[name][: len(texts)]
+        sentiment,
+        "model_probabilities",
+        lambda name, texts, _spans, _threads: given[name][: len(texts)],
     )
     monkeypatch.setattr(
         encoder, "read_tone_model", lambda name="minilm": replace(hand_model(), version=name)
@@ -259,8 +261,10 @@ def test_cascade_consults_the_second_model_only_where_the_first_is_unsure(
     }
     second = {"x b": [0.1, 0.6, 0.3], "x d": [0.1, 0.1, 0.8]}
     asked: list[list[str]] = []
+    threads_asked: set[int] = set()
 
-    def probabilities(name: str, texts: list[str], spans: object) -> np.ndarray:
+    def probabilities(name: str, texts: list[str], spans: object, threads: int) -> np.ndarray:
+        threads_asked.add(threads)
         if name == "minilm":
             return np.array([first[text] for text in texts])
         asked.append(texts)
@@ -278,10 +282,11 @@ def test_cascade_consults_the_second_model_only_where_the_first_is_unsure(
             "target_end": [1] * 4,
         }
     )
-    cascade = sentiment.score_targets(nlp, rows, method="cascade")
+    cascade = sentiment.score_targets(nlp, rows, method="cascade", threads=3)
     # the sure rows (0.95 and exactly the gate, 0.9) keep MiniLM's reading; the unsure ones
     # get the mean, (0.3, 0.5, 0.2) and (0.1, 0.3, 0.6), as the ensemble would
     assert asked == [["x b", "x d"]]
+    assert threads_asked == {3}  # both models run on the threads the caller gives
     assert cascade["score"].tolist() == [-0.94, -0.1, 0.85, 0.5]
     assert cascade["label"].tolist() == [-1, 0, 1, 1]
     assert sentiment.method_name("cascade") == "cascade-0.9-minilm+mpnet"
@@ -368,7 +373,7 @@ def test_model_method_labels_by_the_most_probable_class(
     nlp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     features = np.array([[2.0, 0.0], [0.0, 2.0], [0.0, 0.0]], dtype=np.float32)
-    monkeypatch.setattr(encoder, "tone_encoder", lambda name="minilm": None)
+    monkeypatch.setattr(encoder, "tone_encoder", lambda name="minilm", threads=1: None)
     monkeypatch.setattr(encoder, "target_features", lambda enc, texts, spans: features)
     monkeypatch.setattr(encoder, "read_tone_model", lambda name="minilm": hand_model())
     rows = pd.DataFrame(
@@ -396,7 +401,7 @@ def test_model_method_in_the_pipeline_scores_each_mention_in_its_sentence(
         seen.extend(zip(texts, spans, strict=True))
         return np.array([[2.0, 0.0] if "praised" in t else [0.0, 2.0] for t in texts])
 
-    monkeypatch.setattr(encoder, "tone_encoder", lambda name="minilm": None)
+    monkeypatch.setattr(encoder, "tone_encoder", lambda name="minilm", threads=1: None)
     monkeypatch.setattr(encoder, "target_features", fake_features)
     monkeypatch.setattr(encoder, "read_tone_model", lambda name="minilm": hand_model())
     text = "The winter was cold. Tomsky praised Rykov. Bukharin was ousted."
@@ -481,6 +486,19 @@ def test_features_do_not_depend_on_the_batch(tuned: bool) -> None:
     other = "A much longer sentence about the harvest, the railways and the grain requisitions."
     batched = encoder.target_features(enc, [other, text], [(0, 1), span])
     assert np.allclose(alone[0], batched[1], atol=1e-4)
+
+
+def test_tone_probabilities_do_not_depend_on_the_threads() -> None:
+    texts = [
+        "The council thanked Rykov for his loyal service.",
+        "Stalin denounced Zinoviev as a coward, and the delegates applauded him at length.",
+    ]
+    spans = [(texts[0].index("Rykov"), texts[0].index("Rykov") + 5), (0, 6)]
+    one = sentiment.model_probabilities("minilm", texts, spans, threads=1)
+    two = sentiment.model_probabilities("minilm", texts, spans, threads=2)
+    runtime = encoder.tone_encoder("minilm", 2).runtime
+    assert runtime.get_session_options().intra_op_num_threads == 2
+    assert np.array_equal(one, two)
 
 
 def two_targets(text: str, first: str, second: str) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -78,7 +79,21 @@ def build_parser() -> argparse.ArgumentParser:
         "2.4 times faster; ensemble: both models on every row, a little more accurate and "
         "about twice as slow; targeted: the lexicon aimed by the parse)",
     )
+    score.add_argument(
+        "--threads",
+        type=positive_int,
+        default=len(os.sched_getaffinity(0)),
+        help="CPU threads of the tone models (default: the CPUs this process may use; "
+        "the scores do not depend on it)",
+    )
     return parser
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,7 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return subprocess.call(snakemake_command(extra), cwd=project)
         from leaderlens.sentiment import score_targets_file
 
-        rows = score_targets_file(args.input, args.output, model=args.model, method=args.method)
+        rows = score_targets_file(
+            args.input, args.output, model=args.model, method=args.method, threads=args.threads
+        )
         print(f"leaderlens: scored {rows} rows -> {args.output}", file=sys.stderr)
         return 0
     except (ValueError, OSError, ImportError) as error:

@@ -110,7 +110,8 @@ Scope = Literal["clause", "sentence", "auto"]
 BATCH_SIZE = 16
 """Texts per forward pass (16 was fastest on the dev machine: less padding)."""
 THREADS = 1
-"""BLAS threads: more threads were 6-30x slower on a shared 2-core machine (oversubscribed)."""
+"""Threads of the float32 numpy layers' BLAS (more were 6-30x slower on a shared 2-core
+machine: oversubscribed), and the default of the 8-bit layers (see :func:`tone_encoder`)."""
 GELU_CHUNK = 1 << 16
 """Values per step of :func:`_gelu` (256 KB of float32: the fastest of 4K-4M values here)."""
 ERF_NUMERATOR = tuple(
@@ -347,9 +348,14 @@ def quantize(encoder: Encoder, *, threads: int = THREADS) -> Encoder:
 
 
 @functools.cache
-def tone_encoder(name: Name = "minilm") -> Encoder:
-    """An encoder fine-tuned for tone, its layers in 8 bits (loaded, merged, compiled once)."""
-    return quantize(adapt(default_encoder(name), read_tone_model(name)))
+def tone_encoder(name: Name = "minilm", threads: int = THREADS) -> Encoder:
+    """An encoder fine-tuned for tone, its layers in 8 bits (loaded, merged, compiled once).
+
+    Args:
+        name: The encoder the tone model sits on.
+        threads: ONNX Runtime threads of its layers; the results do not depend on them.
+    """
+    return quantize(adapt(default_encoder(name), read_tone_model(name)), threads=threads)
 
 
 def forward(encoder: Encoder, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:

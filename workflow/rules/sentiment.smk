@@ -10,7 +10,9 @@ rule sentiment:
         "benchmarks/sentiment/{chapter}.tsv"
     conda:
         "../envs/leaderlens.yaml"
-    threads: 1
+    # the tone models' layers use both cores of a small machine (Snakemake lowers this to
+    # --cores where there are fewer); the scores do not depend on it
+    threads: 2
     resources:
         # cascade and ensemble also load all-mpnet-base-v2 (its zip is unpacked in memory)
         mem_mb=(
