@@ -1002,6 +1002,31 @@ def test_chapter_figures_stay_readable_with_40_chapters(corpus: report.Corpus) -
     assert report.chapter_mentions_figure(single) is None
 
 
+def test_section_labels_keep_sections_of_one_chapter_apart() -> None:
+    long = "ch09-testament-to-a-revolution"
+    keys = [
+        ("ch01-the-congress", "THE OPENING DAYS"),
+        (long, "THE FOREIGN TRADE CONTROVERSY"),
+        (long, "THE GEORGIAN AFFAIR AND ITS CONSEQUENCES FOR THE PARTY"),
+        (long, "nan"),
+    ]
+    labels = report.section_labels(keys)
+    assert labels[0] == "ch01: THE OPENING DAYS"
+    assert labels[1] == "ch09: THE FOREIGN TRADE CONTROV…"  # the heading is clipped
+    assert labels[2].startswith("ch09: THE GEORGIAN AFFAIR A")
+    assert labels[3] == f"ch09: {report.NO_SECTION}"
+    assert all(len(label) <= 32 for label in labels)
+    # one chapter: no tag; ids that share their first word keep the next one
+    assert report.section_labels([(long, "THE GEORGIAN AFFAIR")]) == ["THE GEORGIAN AFFAIR"]
+    tags = report.chapter_tags(["vol1-ch01", "vol2-ch01", "vol2-ch02", "epilogue"])
+    assert tags == {
+        "vol1-ch01": "vol1",
+        "vol2-ch01": "vol2-ch01",
+        "vol2-ch02": "vol2-ch02",
+        "epilogue": "epilogue",
+    }
+
+
 def test_accuracy_file_and_provenance(tmp_path: Path) -> None:
     figures = report.load_accuracy(REPO / "reports" / "accuracy.yaml")
     assert {"component", "measure", "value", "data"} <= set(figures[0])

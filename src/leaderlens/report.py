@@ -2181,11 +2181,37 @@ def _section_order(frame: pd.DataFrame) -> list[tuple[str, str]]:
     return list(zip(keys["chapter"], keys["section"], strict=True))
 
 
-def _section_label(chapter: str, section: str, *, many_chapters: bool, width: int = 32) -> str:
-    """Short label of a section for an axis (chapter prefix only when there are several)."""
-    text = NO_SECTION if section in ("None", "nan", "<NA>") else section
-    label = f"{chapter}: {text}" if many_chapters else text
-    return _clip(label, width)
+def section_labels(keys: Sequence[tuple[str, str]], *, width: int = 32) -> list[str]:
+    """Short axis labels of ``(chapter, section)`` keys.
+
+    With several chapters, each label starts with the chapter's shortest distinguishing tag
+    (its id up to the first hyphen when that is unique: ``ch09`` for
+    ``ch09-testament-to-a-revolution``), and the section heading is clipped, not the tag, so
+    that sections of one chapter stay apart.
+    """
+    tags = chapter_tags(sorted({chapter for chapter, _ in keys}))
+    labels = []
+    for chapter, section in keys:
+        text = NO_SECTION if section in ("None", "nan", "<NA>") else section
+        if len(tags) == 1:
+            labels.append(_clip(text, width))
+        else:
+            tag = tags[chapter]
+            labels.append(f"{tag}: {_clip(text, max(12, width - len(tag) - 2))}")
+    return labels
+
+
+def chapter_tags(chapters: Sequence[str]) -> dict[str, str]:
+    """The shortest hyphen-separated prefix of each chapter id that no other id shares."""
+    parts = {chapter: chapter.split("-") for chapter in chapters}
+    tags = {}
+    for chapter, words in parts.items():
+        for k in range(1, len(words) + 1):
+            tag = "-".join(words[:k])
+            if not any(other != chapter and "-".join(w[:k]) == tag for other, w in parts.items()):
+                break
+        tags[chapter] = tag
+    return tags
 
 
 def section_tone_figure(corpus: Corpus, *, top: int = 8, min_n: int = 3) -> Figure | None:
@@ -2215,7 +2241,6 @@ def section_tone_figure(corpus: Corpus, *, top: int = 8, min_n: int = 3) -> Figu
     sections = _section_order(_text_order(corpus, rows))
     if len(sections) > 40:
         return None
-    many = rows["chapter"].nunique() > 1
     position = {key: i for i, key in enumerate(sections)}
     matrix = np.full((len(ids), len(sections)), np.nan)
     counts = np.zeros((len(ids), len(sections)), dtype=int)
@@ -2249,7 +2274,7 @@ def section_tone_figure(corpus: Corpus, *, top: int = 8, min_n: int = 3) -> Figu
         label.set_color(colours.get(leader, "#222222"))
     ax.set_xticks(
         range(len(sections)),
-        [_section_label(c, s, many_chapters=many) for c, s in sections],
+        section_labels(sections),
         rotation=40,
         ha="right",
         fontsize=7,
@@ -2446,11 +2471,7 @@ def pair_sections_figure(
     if len(rows) > 40:
         rows = rows.sort_values(["n_ab", "chapter", "section_id"], ascending=[False, True, True])
         rows = rows.head(40).sort_values(["chapter", "section_id"])
-    many = rows["chapter"].nunique() > 1
-    labels = [
-        _section_label(c, s, many_chapters=many)
-        for c, s in zip(rows["chapter"], rows["section"], strict=True)
-    ]
+    labels = section_labels(list(zip(rows["chapter"], rows["section"], strict=True)))
     xs = np.arange(len(rows))
     names = corpus.display_names()
     colours = leader_colours(corpus)
