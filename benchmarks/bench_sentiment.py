@@ -48,6 +48,7 @@ from spacy.tokens import Doc
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from leaderlens import encoder, sentiment
+from leaderlens.cli import build_parser
 
 DEV = Path("/work/shared/dev")
 DATASETS = {
@@ -322,19 +323,23 @@ def cross_validate(
 
 
 def speed(
-    nlp: spacy.language.Language, frame: pd.DataFrame, method: sentiment.Method, repeat: int
+    nlp: spacy.language.Language,
+    frame: pd.DataFrame,
+    method: sentiment.Method,
+    repeat: int,
+    threads: int = 1,
 ) -> tuple[float, float]:
     """Rows/second of score_targets and its time ratio to bare nlp.pipe on the same sentences."""
     rows = frame[["id", "sentence", "target_start", "target_end"]].astype({"id": str})
     sentences = rows["sentence"].tolist()
-    sentiment.score_targets(nlp, rows.head(50), method=method)  # warm-up, model loaded
+    sentiment.score_targets(nlp, rows.head(50), method=method, threads=threads)  # loads models
     bare = scored = float("inf")
     for _ in range(repeat):  # best of several: the machine is shared
         began = time.perf_counter()
         list(nlp.pipe(sentences, batch_size=256))
         bare = min(bare, time.perf_counter() - began)
         began = time.perf_counter()
-        sentiment.score_targets(nlp, rows, method=method)
+        sentiment.score_targets(nlp, rows, method=method, threads=threads)
         scored = min(scored, time.perf_counter() - began)
     return len(rows) / scored, scored / bare
 
@@ -366,13 +371,20 @@ def main() -> None:
     print(differences.to_string(index=False, float_format=lambda x: f"{x:+.3f}"))
     news = pd.concat([frames["news_rw"], frames["news_mt"]], ignore_index=True)
     print(
-        f"\nspeed of score_targets on {len(news)} NewsMTSC rows (bare nlp.pipe: full pipeline; "
-        "the encoders were trained on these rows, so the cascade is surer of them and asks its "
-        "second model less often than on new text):"
+        f"\nspeed of score_targets on {len(news)} NewsMTSC rows, one thread (bare nlp.pipe: full "
+        "pipeline; the encoders were trained on these rows, so the cascade is surer of them and "
+        "asks its second model less often than on new text):"
     )
     for method in available_methods():
         per_second, ratio = speed(nlp, news, method, 2 if method == "targeted" else 1)
         print(f"  {method}: {per_second:.0f} rows/s, {ratio:.2f}x the time of bare nlp.pipe")
+    cpus = build_parser().parse_args(["score-targets", "in", "out"]).threads
+    if cpus > 1 and DEFAULT in available_methods():
+        per_second, ratio = speed(nlp, news, DEFAULT, 1, threads=cpus)
+        print(
+            f"  {DEFAULT} on {cpus} threads (score-targets' default here): {per_second:.0f} "
+            f"rows/s, {ratio:.2f}x the time of bare nlp.pipe"
+        )
     print(
         "\nheld-out macro-F1: targeted as recorded by `--tune` (seed annotations: scored now, "
         "never tuned on); the encoders' models as recorded by benchmarks/train_tone_model.py:"
