@@ -17,6 +17,12 @@ needed only here:
     .venv/bin/python benchmarks/train_tone_model.py --no-cv     # the resource only (~8 min)
     .venv/bin/python benchmarks/train_tone_model.py --encoder mpnet   # ~65 min (~15 --no-cv)
 
+A long CV can be spread over several runs: with ``--folds-dir DIR`` each finished fold's
+out-of-fold probabilities are saved there, and a later run with the same settings and data
+loads them instead of training that fold again (a run with other settings or data retrains
+and replaces them). ``--tuned-layers N`` tries another depth of the updates (the shipped
+depth is the one in ``CHOICES``).
+
 Training data:
 - NewsMTSC dev_rw + dev_mt (785 targets; measurement data, never copied: only weights are
   stored);
@@ -48,6 +54,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import math
 import time
@@ -352,13 +359,16 @@ def cross_validate(
     labels: np.ndarray,
     frame: pd.DataFrame,
     extra: tuple[list[Example], np.ndarray],
+    saved_folds: tuple[Path, str] | None = None,
 ) -> tuple[dict[sentiment.Scope, dict[str, float]], dict[sentiment.Scope, np.ndarray]]:
     """Grouped, stratified 5-fold CV over the pooled data; macro-F1 per set and input scope.
 
     The model is trained on sentences, with the ``extra`` rows (invented sentences and their
     labels) added to every fold's training part at ``SYNTHETIC_WEIGHT``; each held-out fold
     is read in every scope. The folds depend on the data only, so two encoders' out-of-fold
-    probabilities can be averaged row by row.
+    probabilities can be averaged row by row. With ``saved_folds`` (a folder and a
+    :func:`fold_key`), each fold's probabilities are saved there and reused by a later run
+    of the same key.
 
     Returns:
         The figures, and the out-of-fold probabilities (n, 3) per scope.
@@ -367,7 +377,15 @@ def cross_validate(
     strata = frame["set"] + labels.astype(str)
     predicted = {scope: np.zeros((len(labels), 3)) for scope in inputs}
     splits = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=0)
+    folder, key = saved_folds or (None, "")
     for fold, (fit, test) in enumerate(splits.split(labels, strata, groups)):
+        saved = folder / f"fold{fold + 1}.npz" if folder else None
+        cached = load_fold(saved, key, test, list(inputs)) if saved else None
+        if cached is not None:
+            for scope, values in cached.items():
+                predicted[scope][test] = values
+            print(f"fold {fold + 1}/{FOLDS}: loaded from {saved}", flush=True)
+            continue
         began = time.perf_counter()
         net = train(
             enc,
@@ -377,10 +395,39 @@ def cross_validate(
         )
         for scope, rows in inputs.items():
             predicted[scope][test] = probabilities(net, [rows[i] for i in test])
+        if saved:
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            partial = saved.with_suffix(".partial.npz")  # written whole, then renamed
+            np.savez(partial, key=key, test=test, **{s: v[test] for s, v in predicted.items()})
+            partial.replace(saved)
         print(f"fold {fold + 1}/{FOLDS}: {time.perf_counter() - began:.0f} s", flush=True)
     return {
         scope: cv_figures(labels, values, frame["set"]) for scope, values in predicted.items()
     }, predicted
+
+
+def fold_key(name: encoder.Name, first: int, *frames: pd.DataFrame) -> str:
+    """What a CV fold's result depends on: the encoder, its first tuned layer, the settings,
+    torch's version and the training data (a SHA-256)."""
+    settings = (RANK, ALPHA, LEARNING_RATE, EPOCHS, BATCH, FOLDS, SYNTHETIC_WEIGHT, THREADS)
+    digest = hashlib.sha256(f"{name}|{first}|{settings}|{torch.__version__}".encode())
+    for frame in frames:
+        columns = ["sentence", "target_start", "target_end", "polarity"]
+        digest.update(pd.util.hash_pandas_object(frame[columns], index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def load_fold(
+    path: Path, key: str, test: np.ndarray, scopes: list[sentiment.Scope]
+) -> dict[sentiment.Scope, np.ndarray] | None:
+    """A saved fold's probabilities per scope, or None if absent or made otherwise."""
+    if not path.is_file():
+        return None
+    with np.load(path) as saved:
+        if str(saved["key"]) != key or not np.array_equal(saved["test"], test):
+            print(f"{path}: made with other settings or data; training the fold again")
+            return None
+        return {scope: saved[scope] for scope in scopes}
 
 
 def cv_figures(labels: np.ndarray, probability: np.ndarray, sets: pd.Series) -> dict[str, float]:
@@ -424,10 +471,18 @@ def main() -> None:
     parser.add_argument(
         "--oof", type=Path, help="also write the CV's out-of-fold probabilities to this .npz"
     )
+    parser.add_argument(
+        "--folds-dir", type=Path, help="save each CV fold here, and reuse the saved ones"
+    )
+    parser.add_argument(
+        "--tuned-layers", type=int, help="top layers with updates (default: the choice's)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(THREADS)
     torch.use_deterministic_algorithms(True)
     choice = CHOICES[args.encoder]
+    if args.tuned_layers:
+        choice = dataclasses.replace(choice, tuned_layers=args.tuned_layers)
     enc = encoder.default_encoder(choice.name)
     first = enc.layers - (choice.tuned_layers or enc.layers)
     lowering = ToneNet(enc, first)
@@ -446,7 +501,14 @@ def main() -> None:
     print(f"training rows: {counts}")
     by_scope: dict[sentiment.Scope, dict[str, float]] = {}
     if not args.no_cv:
-        by_scope, out_of_fold = cross_validate(enc, first, inputs, labels, pooled, extra)
+        saved_folds = (
+            (args.folds_dir, fold_key(choice.name, first, pooled, synthetic))
+            if args.folds_dir
+            else None
+        )
+        by_scope, out_of_fold = cross_validate(
+            enc, first, inputs, labels, pooled, extra, saved_folds
+        )
         if args.oof:
             sets = pooled["set"].to_numpy(str)
             np.savez(args.oof, encoder=choice.name, labels=labels, sets=sets, **out_of_fold)
