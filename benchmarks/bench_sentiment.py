@@ -48,7 +48,7 @@ from spacy.tokens import Doc
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from leaderlens import encoder, sentiment
-from leaderlens.cli import build_parser
+from leaderlens.cli import usable_cpus
 
 DEV = Path("/work/shared/dev")
 DATASETS = {
@@ -378,7 +378,7 @@ def main() -> None:
     for method in available_methods():
         per_second, ratio = speed(nlp, news, method, 2 if method == "targeted" else 1)
         print(f"  {method}: {per_second:.0f} rows/s, {ratio:.2f}x the time of bare nlp.pipe")
-    cpus = build_parser().parse_args(["score-targets", "in", "out"]).threads
+    cpus = usable_cpus()
     if cpus > 1 and DEFAULT in available_methods():
         per_second, ratio = speed(nlp, news, DEFAULT, 1, threads=cpus)
         print(

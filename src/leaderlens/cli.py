@@ -82,11 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--threads",
         type=positive_int,
-        default=len(os.sched_getaffinity(0)),
+        default=usable_cpus(),
         help="CPU threads of the tone models (default: the CPUs this process may use; "
         "the scores do not depend on it)",
     )
     return parser
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may use (score-targets' default thread count)."""
+    return len(os.sched_getaffinity(0))
 
 
 def positive_int(text: str) -> int:

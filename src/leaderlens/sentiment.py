@@ -332,7 +332,7 @@ def score_mentions(
     *,
     method: Method = DEFAULT_METHOD,
     neutral_band: float | None = None,
-    threads: int = 1,
+    threads: int = encoder.THREADS,
 ) -> pd.DataFrame:
     """Score every leader mention of a chapter.
 
@@ -468,7 +468,7 @@ def score_targets(
     neutral_band: float | None = None,
     weights: Weights = DEFAULT_WEIGHTS,
     batch_size: int = 256,
-    threads: int = 1,
+    threads: int = encoder.THREADS,
 ) -> pd.DataFrame:
     """Score targets in standalone sentences, parsing them in batches with ``nlp.pipe``.
 
@@ -591,7 +591,10 @@ def model_input(
 
 
 def model_probabilities(
-    name: encoder.Name, texts: list[str], spans: list[tuple[int, int]], threads: int = 1
+    name: encoder.Name,
+    texts: list[str],
+    spans: list[tuple[int, int]],
+    threads: int = encoder.THREADS,
 ) -> np.ndarray:
     """One tone model's class probabilities, batched (see :mod:`leaderlens.encoder`).
 
@@ -632,7 +635,7 @@ def score_targets_file(
     *,
     model: str,
     method: Method = DEFAULT_METHOD,
-    threads: int = 1,
+    threads: int = encoder.THREADS,
 ) -> int:
     """Score a TSV of targets and write ``id, score, label`` as TSV atomically.
 
@@ -708,7 +711,7 @@ def _score_in_context(
     targets: list[tuple[Doc, int, int]],
     neutral_band: float | None,
     method: Method,
-    threads: int = 1,
+    threads: int = encoder.THREADS,
 ) -> list[tuple[float, int, int, int]]:
     """Encoder scores of targets in parsed docs, batched: the first tone model of the method's
     ``MEMBERS``, averaged with the others' probabilities (``ensemble``: on every target;
