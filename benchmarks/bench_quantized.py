@@ -2,7 +2,7 @@
 
 Usage (from the repository root):
 
-    .venv/bin/python benchmarks/bench_quantized.py              # model and ensemble
+    .venv/bin/python benchmarks/bench_quantized.py              # model and large
     .venv/bin/python benchmarks/bench_quantized.py --method model
 
 The pipeline runs the tone encoders' layers with their linear maps in 8 bits
@@ -30,8 +30,11 @@ from leaderlens import encoder, sentiment
 
 
 @functools.cache
-def float32_encoder(name: encoder.Name = "minilm") -> encoder.Encoder:
-    """The tone encoder with its layers in float32 numpy (no ONNX Runtime session)."""
+def float32_encoder(
+    name: encoder.Name = "minilm", threads: int = encoder.THREADS
+) -> encoder.Encoder:
+    """The tone encoder with its layers in float32 numpy (no ONNX Runtime session; numpy's
+    own threads, whatever ``threads`` asks)."""
     return encoder.adapt(encoder.default_encoder(name), encoder.read_tone_model(name))
 
 
@@ -70,7 +73,7 @@ def main() -> None:
         f"{len(rows)} rows: "
         + ", ".join(f"{k} {v}" for k, v in rows["set"].value_counts(sort=False).items())
     )
-    for method in args.method or ["model", "ensemble"]:
+    for method in args.method or ["model", "large"]:
         results = {}
         for layers, tone_encoder in (("float32", float32_encoder), ("8-bit", eight_bit)):
             encoder.tone_encoder = tone_encoder  # what sentiment.model_probabilities calls
