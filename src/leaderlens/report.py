@@ -1642,6 +1642,12 @@ TONE_METHOD_TEXT = {
         "mentions in chapter 9 of a Lenin biography and on about 1,800 invented sentences of "
         "political history, scores what the sentence says about the leader"
     ),
+    "large": (
+        "A sentence encoder (all-mpnet-base-v2) fine-tuned to read the tone toward a person "
+        "whose name is masked, on political news (NewsMTSC), on about 1,100 hand-labelled "
+        "mentions in chapter 9 of a Lenin biography and on about 1,800 invented sentences of "
+        "political history, scores what the sentence says about the leader"
+    ),
     "cascade": (
         "A sentence encoder (all-MiniLM-L6-v2) fine-tuned to read the tone toward a person "
         "whose name is masked, on political news (NewsMTSC), on about 1,100 hand-labelled "
@@ -1659,7 +1665,7 @@ TONE_METHOD_TEXT = {
     ),
 }
 """How each sentiment method (the prefix of the ``method`` label) reads a mention."""
-ENCODER_METHODS = ("model", "cascade", "ensemble")
+ENCODER_METHODS = ("model", "large", "cascade", "ensemble")
 """The methods with the encoder's limits (``leaderlens.sentiment.MEMBERS``; not imported
 here, to keep spaCy out of the report's kernel)."""
 TONE_METHOD_LIMITS = {
@@ -1692,7 +1698,7 @@ def tone_method_note(corpus: Corpus) -> str:
     )
     kinds = [kind for kind in TONE_METHOD_TEXT if any(x.startswith(kind) for x in labels)]
     if not kinds:
-        kinds = ["cascade"]  # nothing scored: describe the default
+        kinds = ["large"]  # nothing scored: describe the default
     reads = "; ".join(TONE_METHOD_TEXT[kind] for kind in kinds)
     limits = " ".join(
         dict.fromkeys(

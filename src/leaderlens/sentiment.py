@@ -1,7 +1,7 @@
 """Tone toward each leader mention: a fine-tuned encoder, or a lexicon aimed by the parse.
 
 The encoder methods read the target's sentence with fine-tuned encoders (below; the default,
-``"cascade"``, consults a second, larger one where the first is unsure); two faster methods
+``"large"``, is the larger one, MPNet, alone); two faster methods
 share one lexicon (VADER's, with ``resources/domain_lexicon.tsv`` on top):
 
 - ``"sentence"``: VADER's compound score of the whole sentence holding the target (baseline).
@@ -70,17 +70,20 @@ from leaderlens.voice import find_voice, speaker_head, speaker_label, speech_con
 
 logger = logging.getLogger(__name__)
 
-Method = Literal["targeted", "sentence", "model", "cascade", "ensemble"]
-"""``model``: a fine-tuned encoder (MiniLM); ``ensemble``: the mean of that model's and a
-larger encoder's (MPNet) probabilities, more accurate on the cross-validated sets and about
-five times slower; ``cascade`` (the default): the model, and the ensemble's mean where the
-model is unsure (nearly the ensemble's accuracy at about half its time); ``targeted``:
-lexicon aimed by the parse; ``sentence``: VADER on the whole sentence."""
-METHODS: tuple[Method, ...] = ("targeted", "sentence", "model", "cascade", "ensemble")
-DEFAULT_METHOD: Method = "cascade"
-"""The method of the pipeline (``sentiment.method`` in the config) and of ``score-targets``."""
+Method = Literal["targeted", "sentence", "model", "large", "cascade", "ensemble"]
+"""``large`` (the default): a fine-tuned larger encoder (MPNet), the most accurate on the
+cross-validated sets; ``model``: a fine-tuned small encoder (MiniLM), about three times
+faster; ``ensemble``: the mean of the two models' probabilities; ``cascade``: the small
+model, and the ensemble's mean where it is unsure; ``targeted``: lexicon aimed by the parse;
+``sentence``: VADER on the whole sentence."""
+METHODS: tuple[Method, ...] = ("targeted", "sentence", "model", "large", "cascade", "ensemble")
+DEFAULT_METHOD: Method = "large"
+"""The method of the pipeline (``sentiment.method`` in the config) and of ``score-targets``.
+Chosen by the mean held-out macro-F1 of the grouped CV over the three training sets
+(``benchmarks/ensemble_cv.py --rules``; the chapter items played no part)."""
 MEMBERS: dict[Method, tuple[encoder.Name, ...]] = {
     "model": ("minilm",),
+    "large": ("mpnet",),
     "cascade": ("minilm", "mpnet"),
     "ensemble": ("minilm", "mpnet"),
 }
@@ -89,8 +92,9 @@ CASCADE_GATE = 0.9
 """``cascade`` consults the second tone model where the first one's most probable class has a
 probability below this. Chosen on the out-of-fold probabilities of both models' grouped CV
 (``benchmarks/ensemble_cv.py --rules``; the chapter items played no part) as the trade of
-time for accuracy: at 0.9, 41% of the held-out rows went to MPNet for a CV mean macro-F1 of
-0.676 (MiniLM alone 0.613, the full ensemble 0.684); at 0.95, 53% for 0.681."""
+time for accuracy, with MPNet v1: at 0.9, 41% of the held-out rows went to MPNet for a CV
+mean macro-F1 of 0.676 (MiniLM alone 0.613, the ensemble 0.684). With MPNet v2: 0.687 (the
+ensemble 0.709, MPNet alone, the ``large`` default, 0.718)."""
 
 LEXICON_VERSION = "v2"
 LEXICON_RESOURCE = "domain_lexicon.tsv"
@@ -127,6 +131,7 @@ NEUTRAL_BAND: dict[str, float | None] = {
     "targeted": 0.35,
     "sentence": 0.05,
     "model": None,
+    "large": None,
     "cascade": None,
     "ensemble": None,
 }

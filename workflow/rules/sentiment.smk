@@ -14,9 +14,11 @@ rule sentiment:
     # --cores where there are fewer); the scores do not depend on it
     threads: 2
     resources:
-        # cascade and ensemble also load all-mpnet-base-v2 (its zip is unpacked in memory)
+        # large, cascade and ensemble load all-mpnet-base-v2 (its zip is unpacked in memory)
         mem_mb=(
-            3000 if config["sentiment"]["method"] in ("cascade", "ensemble") else 1500
+            3000
+            if config["sentiment"]["method"] in ("large", "cascade", "ensemble")
+            else 1500
         ),
         runtime=15,
     params:
