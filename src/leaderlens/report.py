@@ -1627,6 +1627,12 @@ def pronouns_counted(corpus: Corpus) -> bool | None:
     return None if value is None else bool(value)
 
 
+TONE_TRAINING = (
+    "fine-tuned to read the tone toward a person whose name is masked, on political news "
+    "(NewsMTSC), on about 1,100 hand-labelled mentions in chapter 9 of a Lenin biography and "
+    "on about 1,800 invented sentences of political history"
+)
+"""What the tone encoders learnt from (the same for both)."""
 TONE_METHOD_TEXT = {
     "targeted": (
         "A lexicon method (VADER with a documented domain lexicon, read through the parse) "
@@ -1637,31 +1643,23 @@ TONE_METHOD_TEXT = {
         "(a baseline: it cannot tell the leader from the others in the sentence)"
     ),
     "model": (
-        "A sentence encoder (all-MiniLM-L6-v2) fine-tuned to read the tone toward a person "
-        "whose name is masked, on political news (NewsMTSC), on about 1,100 hand-labelled "
-        "mentions in chapter 9 of a Lenin biography and on about 1,800 invented sentences of "
-        "political history, scores what the sentence says about the leader"
+        f"A sentence encoder (all-MiniLM-L6-v2) {TONE_TRAINING}, scores what the sentence says "
+        "about the leader"
     ),
     "large": (
-        "A sentence encoder (all-mpnet-base-v2) fine-tuned to read the tone toward a person "
-        "whose name is masked, on political news (NewsMTSC), on about 1,100 hand-labelled "
-        "mentions in chapter 9 of a Lenin biography and on about 1,800 invented sentences of "
-        "political history, scores what the sentence says about the leader"
+        f"A sentence encoder (all-mpnet-base-v2) {TONE_TRAINING}, scores what the sentence says "
+        "about the leader"
     ),
     "cascade": (
-        "A sentence encoder (all-MiniLM-L6-v2) fine-tuned to read the tone toward a person "
-        "whose name is masked, on political news (NewsMTSC), on about 1,100 hand-labelled "
-        "mentions in chapter 9 of a Lenin biography and on about 1,800 invented sentences of "
-        "political history, scores what the sentence says about the leader; where it is "
-        "unsure (no class reaches 90%), a larger encoder (all-mpnet-base-v2) trained alike "
-        "reads the sentence too and their probabilities are averaged"
+        f"A sentence encoder (all-MiniLM-L6-v2) {TONE_TRAINING}, scores what the sentence says "
+        "about the leader; where it is unsure (no class reaches 90%), a larger encoder "
+        "(all-mpnet-base-v2) trained alike reads the sentence too and their probabilities are "
+        "averaged"
     ),
     "ensemble": (
         "Two sentence encoders (all-MiniLM-L6-v2 and the larger all-mpnet-base-v2), each "
-        "fine-tuned to read the tone toward a person whose name is masked, on political news "
-        "(NewsMTSC), on about 1,100 hand-labelled mentions in chapter 9 of a Lenin biography "
-        "and on about 1,800 invented sentences of political history, score what the sentence "
-        "says about the leader; their probabilities are averaged"
+        f"{TONE_TRAINING}, score what the sentence says about the leader; their probabilities "
+        "are averaged"
     ),
 }
 """How each sentiment method (the prefix of the ``method`` label) reads a mention."""
