@@ -4,7 +4,8 @@
 with updates in all six layers; ``--encoder mpnet`` trains the ``large`` method (the
 default; also the second member of ``cascade`` and ``ensemble``) on all-mpnet-base-v2, with
 updates in its top ``MPNET_TUNED_LAYERS`` layers (the frozen layers below are run once per
-text and cached: a CV fold took 31-43 minutes here with 8 tuned layers, 10 with 4).
+text and cached: a CV fold took 31-43 minutes here with 8 tuned layers, 10 with 4,
+before :func:`sub_batches`; with all 12 tuned and it, 37-40 minutes).
 
 Writes the encoder's resources (see :data:`leaderlens.encoder.ENCODERS`:
 ``src/leaderlens/resources/tone_model.json`` and ``tone_adapter.safetensors`` for MiniLM):
