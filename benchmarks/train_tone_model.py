@@ -4,8 +4,8 @@
 with updates in all six layers; ``--encoder mpnet`` trains the ``large`` method (the
 default; also the second member of ``cascade`` and ``ensemble``) on all-mpnet-base-v2, with
 updates in its top ``MPNET_TUNED_LAYERS`` layers (the frozen layers below are run once per
-text and cached: a CV fold took 31-43 minutes here with 8 tuned layers, 10 with 4,
-before :func:`sub_batches`; with all 12 tuned and it, 37-40 minutes).
+text and cached: a CV fold takes 23-25 minutes here with 8 tuned layers, 37-40 with all 12;
+before :func:`sub_batches`, 31-43 with 8 and 10 with 4).
 
 Writes the encoder's resources (see :data:`leaderlens.encoder.ENCODERS`:
 ``src/leaderlens/resources/tone_model.json`` and ``tone_adapter.safetensors`` for MiniLM):
@@ -16,7 +16,7 @@ needed only here:
     .venv/bin/pip install torch==2.13.0          # the CPU build; training only
     .venv/bin/python benchmarks/train_tone_model.py             # CV figures, then the resource
     .venv/bin/python benchmarks/train_tone_model.py --no-cv     # the resource only (~8 min)
-    .venv/bin/python benchmarks/train_tone_model.py --encoder mpnet   # ~3.5 h (~35 min --no-cv)
+    .venv/bin/python benchmarks/train_tone_model.py --encoder mpnet   # ~2.5 h (~35 min --no-cv)
 
 A long CV can be spread over several runs: with ``--folds-dir DIR`` each finished fold's
 out-of-fold probabilities are saved there, and a later run with the same settings and data
@@ -39,7 +39,8 @@ they are the held-out test of the book's own prose.
 
 Settings, fixed before the final run from a grouped CV on NewsMTSC only (MiniLM, rank 8 on
 all six linear maps of every layer: rw 0.695, mt 0.677; no other setting was compared; the
-mpnet model uses them unchanged):
+mpnet model uses them unchanged: learning rates of 2.5e-4 and 1e-3 were no better on its
+first CV folds, see ``src/leaderlens/resources/README.md``):
 ``RANK``, ``ALPHA``, ``LEARNING_RATE``, ``EPOCHS``, ``BATCH`` below, AdamW with weight decay
 0.01, 10% linear warm-up then linear decay, class-balanced cross-entropy.
 
