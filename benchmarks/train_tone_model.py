@@ -39,8 +39,8 @@ they are the held-out test of the book's own prose.
 
 Settings, fixed before the final run from a grouped CV on NewsMTSC only (MiniLM, rank 8 on
 all six linear maps of every layer: rw 0.695, mt 0.677; no other setting was compared; the
-mpnet model uses them unchanged: learning rates of 2.5e-4 and 1e-3 were no better on its
-first CV folds, see ``src/leaderlens/resources/README.md``):
+mpnet model uses them unchanged: learning rates of 2.5e-4 and 1e-3, and 10 epochs, were no
+better on its first CV folds, see ``src/leaderlens/resources/README.md``):
 ``RANK``, ``ALPHA``, ``LEARNING_RATE``, ``EPOCHS``, ``BATCH`` below, AdamW with weight decay
 0.01, 10% linear warm-up then linear decay, class-balanced cross-entropy.
 
